@@ -1,0 +1,58 @@
+# Set-up, build and test. `make book` and `make test` each create the virtual
+# environment on first use, so either works on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CONSTRAINTS := requirements/constraints.txt
+STAMP := $(VENV)/.installed
+BUILD := _build
+JB_FLAGS ?= -W -n --keep-going
+
+.PHONY: help install book test test-site test-all lint typecheck serve clean clean-cache wheel benchmark
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	@# torch first and pinned, so nothing can pull a CUDA build from the registry.
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) "torch==2.13.0"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[book,test]"
+	@touch $@
+
+install: $(STAMP)  ## create .venv and install dlbook with the book and test extras
+
+book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the pins change)
+	$(PY) tools/cache_guard.py --build-dir $(BUILD)
+	$(BIN)/jupyter-book build . --path-output . $(JB_FLAGS)
+	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
+
+test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
+	$(PY) -m pytest tests dlbook -m "not site" -q
+
+test-site: $(STAMP)  ## checks of the built site in _build/html (run after make book)
+	$(PY) -m pytest tests/site -m site -q
+
+lint: $(STAMP)  ## ruff lint and format check
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) ruff mypy
+	$(BIN)/ruff check dlbook tests tools
+	$(BIN)/ruff format --check dlbook tests tools
+
+typecheck: $(STAMP)  ## mypy on dlbook
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) mypy
+	$(BIN)/mypy
+
+serve: ## serve the built site on http://localhost:8000
+	@test -f $(BUILD)/html/index.html || $(MAKE) book
+	$(PY) -m http.server 8000 --directory $(BUILD)/html
+
+wheel: $(STAMP)  ## build the dlbook wheel into dist/
+	$(PY) -m pip wheel --no-deps -w dist .
+
+clean-cache:  ## forget executed outputs (chapters re-execute on the next build)
+	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/.dlbook-fingerprint
+
+clean:  ## remove the built site, caches and the virtual environment
+	rm -rf $(BUILD) $(VENV) dist build *.egg-info .pytest_cache .hypothesis

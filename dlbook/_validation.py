@@ -1,0 +1,140 @@
+"""Argument checks shared by the public functions of dlbook.
+
+Every check raises a ``TypeError`` or ``ValueError`` whose message names the
+argument, what was expected and what arrived, e.g.
+``"n_samples must be a positive integer, got -3"``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__: list[str] = []  # private module
+
+
+def describe(value: Any) -> str:
+    """Return a short description of ``value`` for error messages."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
+    """Return ``value`` as an ``int``, rejecting bools, floats and values below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {describe(value)}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        if minimum == 1:
+            raise ValueError(f"{name} must be a positive integer, got {value}")
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return value
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    strict_minimum: bool = False,
+) -> float:
+    """Return ``value`` as a finite ``float`` inside the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {describe(value)}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None:
+        if strict_minimum and value <= minimum:
+            raise ValueError(f"{name} must be > {minimum}, got {value}")
+        if not strict_minimum and value < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """Return ``value`` as a float in the closed interval [0, 1]."""
+    return check_float(name, value, minimum=0.0, maximum=1.0)
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` (strings)."""
+    options = tuple(choices)
+    if not isinstance(value, str) or value not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise ValueError(f"{name} must be one of {listed}, got {describe(value)}")
+    return value
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    """Return a seed: ``None`` or a non-negative integer."""
+    if value is None:
+        return None
+    return check_int(name, value, minimum=0)
+
+
+def as_tensor(
+    name: str,
+    value: Any,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """Convert an array-like to a tensor and check its number of dimensions.
+
+    Tensors keep their device; NumPy arrays and nested lists are converted.
+    """
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    elif isinstance(value, (np.ndarray, list, tuple)) or isinstance(value, numbers.Number):
+        try:
+            tensor = torch.as_tensor(np.asarray(value))
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"{name} must be a tensor or array of numbers, got {describe(value)}"
+            ) from err
+    else:
+        raise TypeError(f"{name} must be a tensor or array, got {describe(value)}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if tensor.ndim not in allowed:
+            wanted = " or ".join(str(a) for a in allowed)
+            raise ValueError(
+                f"{name} must have {wanted} dimension(s), got shape {tuple(tensor.shape)}"
+            )
+    if tensor.is_floating_point() or tensor.is_complex():
+        if not torch.isfinite(tensor).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+    if dtype is not None:
+        tensor = tensor.to(dtype)
+    return tensor
+
+
+def check_features(name: str, X: torch.Tensor, n_features: int) -> None:
+    """Raise if a 2-D ``X`` does not have ``n_features`` columns."""
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(
+            f"{name} must have shape (n_samples, {n_features}), got {tuple(X.shape)}"
+        )
+
+
+def check_same_length(name_a: str, a: Any, name_b: str, b: Any) -> None:
+    """Raise if two sequences or tensors differ in their first dimension."""
+    if len(a) != len(b):
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same number of samples, "
+            f"got {len(a)} and {len(b)}"
+        )

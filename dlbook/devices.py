@@ -1,0 +1,77 @@
+"""Choosing a device and moving things onto it."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import torch
+
+from ._validation import check_choice, describe
+
+__all__ = ["get_device", "module_device", "describe_device"]
+
+T = TypeVar("T", torch.Tensor, torch.nn.Module)
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """Return the best available device: CUDA, then Apple's MPS, then the CPU.
+
+    Parameters
+    ----------
+    prefer : {"cuda", "mps", "cpu"}, optional
+        Ask for one kind. ``"cuda"`` or ``"mps"`` falls back to the CPU when
+        that kind is not available, so a chapter runs everywhere.
+
+    Returns
+    -------
+    torch.device
+
+    Examples
+    --------
+    >>> get_device("cpu")
+    device(type='cpu')
+    """
+    if prefer is not None:
+        check_choice("prefer", prefer, ("cuda", "mps", "cpu"))
+    if prefer in (None, "cuda") and torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if prefer in (None, "mps") and mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def module_device(module: torch.nn.Module) -> torch.device:
+    """Return the device of a module's first parameter or buffer (the CPU if it has none).
+
+    Examples
+    --------
+    >>> module_device(torch.nn.Linear(2, 3))
+    device(type='cpu')
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def describe_device(device: torch.device | str | None = None) -> str:
+    """Return a one-line description of a device, e.g. its GPU name and memory.
+
+    Examples
+    --------
+    >>> describe_device("cpu").startswith("cpu")
+    True
+    """
+    device = get_device() if device is None else torch.device(device)
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        memory = props.total_memory / 2**30
+        return f"cuda: {props.name}, {memory:.0f} GiB, compute capability {props.major}.{props.minor}"
+    if device.type == "mps":
+        return "mps: Apple GPU"
+    threads = torch.get_num_threads()
+    return f"cpu: {threads} thread(s)"

@@ -1,0 +1,293 @@
+"""Figures used throughout the book.
+
+Every helper takes ``ax=None`` (a new figure is made when it is ``None``),
+returns the Axes it drew on, accepts tensors or arrays, never calls
+``plt.show()`` and never changes global style. :func:`set_book_style` is the
+one function that does, and chapters call it once, explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+
+from ._validation import as_tensor, check_features, check_int, describe
+from .models import hidden_activations
+
+__all__ = [
+    "BOOK_STYLE",
+    "CLASS_COLORS",
+    "set_book_style",
+    "plot_points",
+    "plot_decision_surface",
+    "plot_neuron_map",
+    "plot_history",
+]
+
+#: Colours of class 0 and class 1 (colour-blind safe).
+CLASS_COLORS = ("#0072B2", "#E69F00")
+
+#: The rcParams that :func:`set_book_style` applies.
+BOOK_STYLE: dict[str, Any] = {
+    "figure.figsize": (6.0, 4.0),
+    "figure.dpi": 110,
+    "savefig.dpi": 110,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "axes.prop_cycle": mpl.cycler(
+        color=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+    ),
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+}
+
+Extent = tuple[float, float, float, float]
+
+
+def set_book_style() -> None:
+    """Apply the book's matplotlib style (:data:`BOOK_STYLE`) to ``rcParams``.
+
+    Call it once at the top of a chapter; nothing in dlbook calls it on import.
+    """
+    mpl.rcParams.update(BOOK_STYLE)
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}")
+    return ax
+
+
+def _extent(extent: Sequence[float]) -> Extent:
+    if len(extent) != 4:
+        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {tuple(extent)}")
+    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    if not (xmin < xmax and ymin < ymax):
+        raise ValueError(f"extent must have xmin < xmax and ymin < ymax, got {tuple(extent)}")
+    return xmin, xmax, ymin, ymax
+
+
+def _grid(extent: Extent, resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    xmin, xmax, ymin, ymax = extent
+    xs = np.linspace(xmin, xmax, resolution)
+    ys = np.linspace(ymin, ymax, resolution)
+    gx, gy = np.meshgrid(xs, ys)  # (R, R) each
+    points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32))
+    return gx, gy, points  # points: (R * R, 2)
+
+
+def _model_device(model: torch.nn.Module) -> torch.device:
+    first = next(iter(model.parameters()), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+def plot_points(
+    X: torch.Tensor | np.ndarray,
+    y: torch.Tensor | np.ndarray,
+    *,
+    ax: Axes | None = None,
+    size: float = 22,
+) -> Axes:
+    """Scatter 2-D points coloured by a binary label.
+
+    Parameters
+    ----------
+    X : Tensor or array of shape (n_samples, 2)
+    y : Tensor or array of shape (n_samples,)
+        Labels in {0, 1}.
+    ax : Axes, optional
+    size : float, default 22
+        Marker area.
+
+    Returns
+    -------
+    Axes
+    """
+    X = as_tensor("X", X, ndim=2).detach().cpu()
+    y = as_tensor("y", y, ndim=1).detach().cpu()
+    check_features("X", X, 2)
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same number of samples, got {len(X)} and {len(y)}")
+    ax = _axes(ax)
+    for label, (color, marker) in enumerate(zip(CLASS_COLORS, ("o", "s"))):
+        mask = (y == label).numpy()
+        ax.scatter(
+            X[mask, 0].numpy(),
+            X[mask, 1].numpy(),
+            s=size,
+            c=color,
+            marker=marker,
+            edgecolors="white",
+            linewidths=0.6,
+            label=f"class {label}",
+        )
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_decision_surface(
+    model: torch.nn.Module,
+    X: torch.Tensor | np.ndarray | None = None,
+    y: torch.Tensor | np.ndarray | None = None,
+    *,
+    extent: Sequence[float] = (-3.0, 3.0, -3.0, 3.0),
+    resolution: int = 200,
+    ax: Axes | None = None,
+    colorbar: bool = True,
+) -> Axes:
+    """Shade the plane by a two-class model's probability of class 1.
+
+    The model maps points of shape ``(n, 2)`` to logits of shape ``(n, 2)``
+    (softmax is applied) or ``(n, 1)`` / ``(n,)`` (sigmoid is applied). The
+    0.5 contour, the decision boundary, is drawn in black.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : Tensor or array of shape (n_samples, 2), optional
+        Points to draw on top.
+    y : Tensor or array of shape (n_samples,), optional
+        Their labels (required with ``X``).
+    extent : (xmin, xmax, ymin, ymax), default (-3, 3, -3, 3)
+    resolution : int, default 200
+        Grid points per axis.
+    ax : Axes, optional
+    colorbar : bool, default True
+
+    Returns
+    -------
+    Axes
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
+    box = _extent(extent)
+    resolution = check_int("resolution", resolution, minimum=2)
+    if (X is None) != (y is None):
+        raise ValueError("X and y must be given together")
+    gx, gy, points = _grid(box, resolution)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits = model(points.to(_model_device(model))).cpu()
+    finally:
+        model.train(was_training)
+    if logits.ndim == 2 and logits.shape[1] == 2:
+        prob = torch.softmax(logits, dim=1)[:, 1]
+    elif logits.ndim == 1 or logits.shape[1] == 1:
+        prob = torch.sigmoid(logits.reshape(-1))
+    else:
+        raise ValueError(
+            f"model must return logits of shape (n, 2) or (n, 1) for 2-D inputs, "
+            f"got {tuple(logits.shape)}"
+        )
+    prob_grid = prob.reshape(resolution, resolution).numpy()
+    ax = _axes(ax)
+    image = ax.contourf(gx, gy, prob_grid, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.75)
+    ax.contour(gx, gy, prob_grid, levels=[0.5], colors="black", linewidths=1.2)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="$P(y = 1 \\mid x)$", shrink=0.85)
+    if X is not None and y is not None:
+        plot_points(X, y, ax=ax)
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_neuron_map(
+    model: torch.nn.Sequential,
+    *,
+    layer: int,
+    unit: int,
+    extent: Sequence[float] = (-3.0, 3.0, -3.0, 3.0),
+    resolution: int = 150,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Show the activation of one hidden unit as a function of the 2-D input.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        An MLP on 2-D inputs, as built by :func:`dlbook.models.mlp`.
+    layer : int
+        Hidden layer, counted from 1 (the first hidden layer is ``h^1``).
+    unit : int
+        Index of the unit inside that layer, from 0.
+    extent : (xmin, xmax, ymin, ymax), default (-3, 3, -3, 3)
+    resolution : int, default 150
+    ax : Axes, optional
+    title : str, optional
+        Defaults to ``"layer {layer}, unit {unit}"``.
+
+    Returns
+    -------
+    Axes
+    """
+    box = _extent(extent)
+    layer = check_int("layer", layer, minimum=1)
+    unit = check_int("unit", unit, minimum=0)
+    resolution = check_int("resolution", resolution, minimum=2)
+    gx, gy, points = _grid(box, resolution)
+    activations = hidden_activations(model, points)
+    if layer > len(activations):
+        raise ValueError(f"layer must be between 1 and {len(activations)} for this model, got {layer}")
+    h = activations[layer - 1]  # (R * R, width)
+    if unit >= h.shape[1]:
+        raise ValueError(f"unit must be below the width {h.shape[1]} of layer {layer}, got {unit}")
+    values = h[:, unit].reshape(resolution, resolution).numpy()
+    ax = _axes(ax)
+    ax.imshow(values, origin="lower", extent=box, cmap="magma", aspect="equal")
+    ax.set_title(title if title is not None else f"layer {layer}, unit {unit}")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_history(history: Any, *, ax: Axes | None = None, log: bool = False) -> Axes:
+    """Plot the training (and validation) loss of a :class:`dlbook.training.History`.
+
+    Parameters
+    ----------
+    history : History
+    ax : Axes, optional
+    log : bool, default False
+        Use a logarithmic loss axis.
+
+    Returns
+    -------
+    Axes
+    """
+    if not hasattr(history, "loss") or not hasattr(history, "val_loss"):
+        raise TypeError(f"history must be a dlbook History, got {describe(history)}")
+    if not history.loss:
+        raise ValueError("history holds no epochs to plot")
+    ax = _axes(ax)
+    epochs = np.arange(1, len(history.loss) + 1)
+    ax.plot(epochs, history.loss, label="training loss")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, label="validation loss")
+        ax.legend()
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if log:
+        ax.set_yscale("log")
+    return ax
