@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 CONSTRAINTS := requirements/constraints.txt
 STAMP := $(VENV)/.installed
-BUILD := _build
+BOOK_OUT ?= .
+BUILD := $(BOOK_OUT)/_build
+TOC ?= _toc.yml
 JB_FLAGS ?= -W -n --keep-going
 
 .PHONY: help install book test test-site test-all lint typecheck serve clean clean-cache wheel benchmark
@@ -26,7 +28,7 @@ install: $(STAMP)  ## create .venv and install dlbook with the book and test ext
 
 book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the pins change)
 	$(PY) tools/cache_guard.py --build-dir $(BUILD)
-	$(BIN)/jupyter-book build . --path-output . $(JB_FLAGS)
+	$(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
 
 test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)

@@ -44,6 +44,14 @@ def get_device(prefer: str | None = None) -> torch.device:
 def module_device(module: torch.nn.Module) -> torch.device:
     """Return the device of a module's first parameter or buffer (the CPU if it has none).
 
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Returns
+    -------
+    torch.device
+
     Examples
     --------
     >>> module_device(torch.nn.Linear(2, 3))
@@ -60,6 +68,15 @@ def module_device(module: torch.nn.Module) -> torch.device:
 
 def describe_device(device: torch.device | str | None = None) -> str:
     """Return a one-line description of a device, e.g. its GPU name and memory.
+
+    Parameters
+    ----------
+    device : torch.device or str, optional
+        Defaults to :func:`get_device`'s choice.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

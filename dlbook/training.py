@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from ._validation import (
     as_tensor,
@@ -218,8 +217,12 @@ def train(
     if X.is_floating_point():
         X = X.float()
     history = History()
-    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
-    for _ in bar:
+    if progress:
+        # Imported here: tqdm.auto warns inside notebooks that lack ipywidgets.
+        from tqdm.auto import tqdm
+
+        bar = tqdm(range(epochs), desc="training", leave=False)
+    for _ in bar if progress else range(epochs):
         model.train()
         total_loss, total_correct = 0.0, 0.0
         for index in _batches(n, batch_size, shuffle=batch_size < n, generator=generator):
@@ -243,7 +246,8 @@ def train(
             history.val_loss.append(scores["loss"])
             if "accuracy" in scores:
                 history.val_accuracy.append(scores["accuracy"])
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+        if progress:
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
     return history
 
 

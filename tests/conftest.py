@@ -8,6 +8,8 @@ marked ``site`` check the built site and run only when asked for
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,6 +19,13 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 HAS_CUDA = torch.cuda.is_available()
+#: On the GPU workflow a missing GPU is an error, not a reason to skip.
+REQUIRE_CUDA = os.environ.get("DLBOOK_REQUIRE_CUDA") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_CUDA and not HAS_CUDA:
+        raise pytest.UsageError("DLBOOK_REQUIRE_CUDA=1 but torch sees no CUDA device")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

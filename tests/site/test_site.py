@@ -1,0 +1,107 @@
+"""Checks of the built site in _build/html (run after `make book`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+PAGES = toc_files()
+CHAPTERS = [page for page in PAGES if (ROOT / f"{page}.md").read_text().startswith("---\njupytext")]
+
+
+def soup(html_dir: Path, page: str) -> BeautifulSoup:
+    return BeautifulSoup((html_dir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def test_toc_lists_the_chapters_of_the_outline():
+    assert "chapters/intro" == PAGES[0]
+    assert "chapters/mlp" in CHAPTERS
+    assert "chapters/bibliography" in PAGES
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_in_the_toc_was_built(html_dir: Path, page: str):
+    assert (html_dir / f"{page}.html").is_file(), f"{page}.html is missing"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_outputs_hold_no_traceback_error_or_warning(html_dir: Path, page: str):
+    page_soup = soup(html_dir, page)
+    outputs = page_soup.select("div.cell_output")
+    assert outputs, f"{page} has no executed output"
+    for output in outputs:
+        text = output.get_text()
+        assert "Traceback (most recent call last)" not in text, f"traceback in {page}"
+        assert not output.select(".output.traceback, .output.error"), f"error output in {page}"
+        assert not output.select(".output.stderr"), (
+            f"stderr output in {page}: {output.select('.output.stderr')[0].get_text()[:300]}"
+        )
+        assert "Warning:" not in text and "Warning)" not in text, f"warning in {page}: {text[:300]}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_output_figure_has_alt_text_and_a_caption(html_dir: Path, page: str):
+    page_soup = soup(html_dir, page)
+    images = page_soup.select("div.cell_output img")
+    for image in images:
+        alt = (image.get("alt") or "").strip()
+        assert len(alt.split()) >= 4, f"figure {image.get('src')} in {page} lacks descriptive alt text"
+        assert not re.search(r"\.(png|svg|jpg)$", alt), f"alt text of {image.get('src')} is a file name"
+        src = image.get("src", "")
+        assert src.startswith("data:") or (html_dir / Path(page).parent / src).resolve().is_file()
+    for figure in page_soup.select("figure"):
+        if figure.select("img"):
+            assert figure.select("figcaption"), f"a figure in {page} has no caption"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_script_or_stylesheet_is_loaded_from_the_network(html_dir: Path, page: str):
+    page_soup = soup(html_dir, page)
+    for tag in page_soup.select("script[src]"):
+        assert not re.match(r"(https?:)?//", tag["src"]), f"{page} loads {tag['src']}"
+    for tag in page_soup.select("link[rel=stylesheet][href]"):
+        assert not re.match(r"(https?:)?//", tag["href"]), f"{page} loads {tag['href']}"
+
+
+def test_mathjax_is_served_by_the_site(html_dir: Path):
+    page = (html_dir / "chapters" / "mlp.html").read_text(encoding="utf-8")
+    assert 'src="../_static/mathjax/tex-chtml.js"' in page
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapters_have_numbered_equations_exercises_and_hidden_solutions(html_dir: Path, page: str):
+    page_soup = soup(html_dir, page)
+    assert page_soup.select("div.math, span.math, .math.notranslate"), f"{page} has no maths"
+    exercises = page_soup.select("div.exercise")
+    assert len(exercises) >= 3, f"{page} has {len(exercises)} exercises, fewer than 3"
+    solutions = page_soup.select("details.solution, div.solution.dropdown, div.solution.toggle")
+    assert len(solutions) >= 3, f"{page} has {len(solutions)} hidden solutions"
+
+
+def test_bibliography_lists_dois(html_dir: Path):
+    page = (html_dir / "chapters" / "bibliography.html").read_text(encoding="utf-8")
+    assert "https://doi.org/10.1037/h0042519" in page  # Rosenblatt 1958

@@ -1,0 +1,47 @@
+"""Tests of dlbook.devices."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dlbook.devices import describe_device, get_device, module_device
+
+
+def test_get_device_returns_an_available_device():
+    device = get_device()
+    assert isinstance(device, torch.device)
+    if torch.cuda.is_available():
+        assert device.type == "cuda"
+    torch.zeros(1, device=device)  # usable
+
+
+def test_cpu_is_always_available_and_others_fall_back():
+    assert get_device("cpu") == torch.device("cpu")
+    if not torch.cuda.is_available():
+        assert get_device("cuda") == torch.device("cpu")
+
+
+def test_get_device_rejects_unknown_kinds():
+    with pytest.raises(ValueError, match="prefer must be one of 'cuda', 'mps', 'cpu', got 'tpu'"):
+        get_device("tpu")
+
+
+def test_module_device():
+    assert module_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+    assert module_device(torch.nn.ReLU()) == torch.device("cpu")
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        module_device(torch.zeros(2))
+
+
+def test_describe_device_cpu():
+    assert describe_device("cpu").startswith("cpu: ")
+
+
+@pytest.mark.cuda
+def test_cuda_placement_and_description():
+    device = get_device()
+    assert device.type == "cuda"
+    model = torch.nn.Linear(3, 2).to(device)
+    assert module_device(model).type == "cuda"
+    assert describe_device(device).startswith("cuda: ")
