@@ -126,15 +126,12 @@ def as_tensor(
 def check_features(name: str, X: torch.Tensor, n_features: int) -> None:
     """Raise if a 2-D ``X`` does not have ``n_features`` columns."""
     if X.ndim != 2 or X.shape[1] != n_features:
-        raise ValueError(
-            f"{name} must have shape (n_samples, {n_features}), got {tuple(X.shape)}"
-        )
+        raise ValueError(f"{name} must have shape (n_samples, {n_features}), got {tuple(X.shape)}")
 
 
 def check_same_length(name_a: str, a: Any, name_b: str, b: Any) -> None:
     """Raise if two sequences or tensors differ in their first dimension."""
     if len(a) != len(b):
         raise ValueError(
-            f"{name_a} and {name_b} must have the same number of samples, "
-            f"got {len(a)} and {len(b)}"
+            f"{name_a} and {name_b} must have the same number of samples, got {len(a)} and {len(b)}"
         )

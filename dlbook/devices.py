@@ -8,7 +8,7 @@ import torch
 
 from ._validation import check_choice, describe
 
-__all__ = ["get_device", "module_device", "describe_device"]
+__all__ = ["describe_device", "get_device", "module_device"]
 
 T = TypeVar("T", torch.Tensor, torch.nn.Module)
 
@@ -87,7 +87,8 @@ def describe_device(device: torch.device | str | None = None) -> str:
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         memory = props.total_memory / 2**30
-        return f"cuda: {props.name}, {memory:.0f} GiB, compute capability {props.major}.{props.minor}"
+        capability = f"{props.major}.{props.minor}"
+        return f"cuda: {props.name}, {memory:.0f} GiB, compute capability {capability}"
     if device.type == "mps":
         return "mps: Apple GPU"
     threads = torch.get_num_threads()

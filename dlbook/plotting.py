@@ -12,22 +12,25 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from cycler import cycler
 from matplotlib.axes import Axes
 
+from ._axes import get_axes
 from ._validation import as_tensor, check_features, check_int, describe
 from .models import hidden_activations
 
 __all__ = [
     "BOOK_STYLE",
     "CLASS_COLORS",
-    "set_book_style",
-    "plot_points",
     "plot_decision_surface",
-    "plot_neuron_map",
     "plot_history",
+    "plot_lines",
+    "plot_neuron_map",
+    "plot_points",
+    "plot_units_1d",
+    "set_book_style",
 ]
 
 #: Colours of class 0 and class 1 (colour-blind safe).
@@ -45,7 +48,7 @@ BOOK_STYLE: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": False,
-    "axes.prop_cycle": mpl.cycler(
+    "axes.prop_cycle": cycler(
         color=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
     ),
     "legend.frameon": False,
@@ -60,15 +63,12 @@ def set_book_style() -> None:
 
     Call it once at the top of a chapter; nothing in dlbook calls it on import.
     """
-    mpl.rcParams.update(BOOK_STYLE)
+    rc: dict[Any, Any] = mpl.rcParams  # typed by key literals; ours are plain strings
+    rc.update(BOOK_STYLE)
 
 
 def _axes(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots()
-    elif not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}")
-    return ax
+    return get_axes(ax)
 
 
 def _extent(extent: Sequence[float]) -> Extent:
@@ -122,7 +122,7 @@ def plot_points(
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same number of samples, got {len(X)} and {len(y)}")
     ax = _axes(ax)
-    for label, (color, marker) in enumerate(zip(CLASS_COLORS, ("o", "s"))):
+    for label, (color, marker) in enumerate(zip(CLASS_COLORS, ("o", "s"), strict=False)):
         mask = (y == label).numpy()
         ax.scatter(
             X[mask, 0].numpy(),
@@ -246,10 +246,12 @@ def plot_neuron_map(
     layer = check_int("layer", layer, minimum=1)
     unit = check_int("unit", unit, minimum=0)
     resolution = check_int("resolution", resolution, minimum=2)
-    gx, gy, points = _grid(box, resolution)
+    _gx, _gy, points = _grid(box, resolution)
     activations = hidden_activations(model, points)
     if layer > len(activations):
-        raise ValueError(f"layer must be between 1 and {len(activations)} for this model, got {layer}")
+        raise ValueError(
+            f"layer must be between 1 and {len(activations)} for this model, got {layer}"
+        )
     h = activations[layer - 1]  # (R * R, width)
     if unit >= h.shape[1]:
         raise ValueError(f"unit must be below the width {h.shape[1]} of layer {layer}, got {unit}")
@@ -290,4 +292,158 @@ def plot_history(history: Any, *, ax: Axes | None = None, log: bool = False) -> 
     ax.set_ylabel("loss")
     if log:
         ax.set_yscale("log")
+    return ax
+
+
+def plot_lines(
+    weight: torch.Tensor | np.ndarray,
+    bias: torch.Tensor | np.ndarray | None = None,
+    *,
+    extent: Sequence[float] = (-3.0, 3.0, -3.0, 3.0),
+    ax: Axes | None = None,
+    arrows: bool = True,
+    colors: Sequence[str] | None = None,
+) -> Axes:
+    """Draw the lines ``w_j . x + b_j = 0`` of the rows of a weight matrix on 2-D inputs.
+
+    Each row of the first weight matrix of an MLP on the plane is a linear
+    classifier; this draws its decision line and, with ``arrows``, a short
+    arrow along ``w_j`` pointing to the side where ``w_j . x + b_j > 0``.
+
+    Parameters
+    ----------
+    weight : Tensor or array of shape (n_lines, 2)
+        One row per line, e.g. ``layer.weight`` of a ``Linear(2, n_lines)``.
+    bias : Tensor or array of shape (n_lines,), optional
+        Offsets ``b_j``; zero when omitted.
+    extent : (xmin, xmax, ymin, ymax), default (-3, 3, -3, 3)
+        The window the lines are clipped to (also set as the axis limits).
+    ax : Axes, optional
+    arrows : bool, default True
+        Mark the positive side of every line with an arrow.
+    colors : sequence of str, optional
+        Line colours, cycled; defaults to the Axes' colour cycle.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> ax = plot_lines(torch.tensor([[1.0, 1.0]]), torch.tensor([-1.0]))
+    >>> len(ax.lines)
+    1
+    """
+    weight = as_tensor("weight", weight, ndim=2, dtype=torch.float64).detach().cpu()
+    check_features("weight", weight, 2)
+    if bias is None:
+        bias = torch.zeros(len(weight), dtype=torch.float64)
+    else:
+        bias = as_tensor("bias", bias, ndim=1, dtype=torch.float64).detach().cpu()
+        if len(bias) != len(weight):
+            raise ValueError(
+                f"bias must have shape ({len(weight)},) to match weight, got {tuple(bias.shape)}"
+            )
+    norms = weight.norm(dim=1)
+    if bool((norms == 0).any()):
+        zero = int(torch.nonzero(norms == 0)[0, 0])
+        raise ValueError(f"weight row {zero} is zero, so it defines no line")
+    xmin, xmax, ymin, ymax = _extent(extent)
+    ax = _axes(ax)
+    if colors is None:
+        colors = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
+    span = max(xmax - xmin, ymax - ymin)
+    centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
+    for j, (w, b) in enumerate(zip(weight.numpy(), bias.numpy(), strict=False)):
+        color = colors[j % len(colors)]
+        unit = w / np.linalg.norm(w)
+        # The point of the line closest to the centre of the window, and the line's direction.
+        foot = centre - (w @ centre + b) / (w @ w) * w
+        along = np.array([-unit[1], unit[0]])
+        ends = np.stack([foot - 2 * span * along, foot + 2 * span * along])  # (2, 2)
+        ax.plot(ends[:, 0], ends[:, 1], color=color, linewidth=1.4)
+        if arrows:
+            length = 0.08 * span
+            ax.annotate(
+                "",
+                xy=tuple(foot + length * unit),
+                xytext=tuple(foot),
+                arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.4},
+            )
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_units_1d(
+    model: torch.nn.Sequential,
+    *,
+    extent: Sequence[float] = (-3.0, 3.0),
+    resolution: int = 400,
+    ax: Axes | None = None,
+    show_units: bool = True,
+) -> Axes:
+    """Plot a one-hidden-layer network on 1-D inputs and the contributions of its units.
+
+    For ``x -> Linear(1, H) -> activation -> Linear(H, 1)`` the output is
+    ``c + sum_j v_j h_j(x)``; each term ``v_j h_j(x)`` is drawn as a thin
+    dashed curve (a hinge, for ReLU) and their sum, the network, as a thick line.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        ``Linear(1, H)``, one activation module, ``Linear(H, 1)``, e.g. built by
+        :func:`dlbook.models.mlp` with ``sizes=(1, H, 1)``.
+    extent : (xmin, xmax), default (-3, 3)
+    resolution : int, default 400
+        Number of input points.
+    ax : Axes, optional
+    show_units : bool, default True
+        Draw the scaled units ``v_j h_j(x)`` as well as the output.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from dlbook.models import mlp
+    >>> ax = plot_units_1d(mlp([1, 3, 1], seed=0))
+    >>> len(ax.lines)  # three units and the output
+    4
+    """
+    if not isinstance(model, torch.nn.Sequential):
+        raise TypeError(f"model must be a torch.nn.Sequential, got {describe(model)}")
+    layers = list(model)
+    if (
+        len(layers) != 3
+        or not isinstance(layers[0], torch.nn.Linear)
+        or not isinstance(layers[2], torch.nn.Linear)
+        or layers[0].in_features != 1
+        or layers[2].out_features != 1
+    ):
+        raise ValueError(
+            "model must be Linear(1, H) -> activation -> Linear(H, 1), got "
+            + " -> ".join(type(layer).__name__ for layer in layers)
+        )
+    if len(extent) != 2 or not float(extent[0]) < float(extent[1]):
+        raise ValueError(f"extent must be (xmin, xmax) with xmin < xmax, got {tuple(extent)}")
+    resolution = check_int("resolution", resolution, minimum=2)
+    xs = torch.linspace(float(extent[0]), float(extent[1]), resolution).unsqueeze(1)  # (R, 1)
+    first, act, last = layers
+    assert isinstance(first, torch.nn.Linear) and isinstance(last, torch.nn.Linear)  # checked above
+    device = _model_device(model)
+    with torch.no_grad():
+        h = act(first(xs.to(device))).cpu()  # (R, H)
+        terms = h * last.weight.detach().cpu()[0]  # v_j h_j(x): (R, H)
+        output = model(xs.to(device)).cpu()[:, 0]  # (R,)
+    ax = _axes(ax)
+    x = xs[:, 0].numpy()
+    if show_units:
+        for j in range(terms.shape[1]):
+            ax.plot(x, terms[:, j].numpy(), linestyle="--", linewidth=1.0, alpha=0.8)
+    ax.plot(x, output.numpy(), color="black", linewidth=2.2, label="network output")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$\\hat{y}$")
     return ax

@@ -42,7 +42,7 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> int:
     if seed >= 2**32:
         raise ValueError(f"seed must be below 2**32, got {seed}")
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what people use
     torch.manual_seed(seed)  # also seeds every CUDA device
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from ._validation import (
 )
 from .devices import module_device
 
-__all__ = ["History", "train", "evaluate", "accuracy"]
+__all__ = ["History", "accuracy", "evaluate", "train"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -43,12 +44,20 @@ class History:
         Training accuracy of each epoch (classification losses only, else empty).
     val_loss, val_accuracy : list of float
         The same on the validation data, when it was given.
+    grad_norm : list of float
+        Global gradient norm of every optimisation step, measured before
+        any clipping.
+    diverged : bool
+        True when training stopped early because a batch loss was not finite;
+        the last epoch's loss is then recorded as NaN.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    diverged: bool = False
 
     @property
     def epochs(self) -> int:
@@ -62,6 +71,7 @@ class History:
             "accuracy": self.accuracy,
             "val_loss": self.val_loss,
             "val_accuracy": self.val_accuracy,
+            "grad_norm": self.grad_norm,
         }
         return {key: list(value) for key, value in records.items() if value}
 
@@ -114,6 +124,19 @@ def _check_targets(loss: str | LossFn, y: torch.Tensor) -> torch.Tensor:
     return y
 
 
+def _clip_or_measure(model: nn.Module, max_norm: float | None) -> float:
+    """Global norm of all gradients, before clipping; clips in place when ``max_norm`` is set."""
+    parameters = [p for p in model.parameters() if p.grad is not None]
+    if not parameters:
+        return 0.0
+    if max_norm is not None:
+        return float(torch.nn.utils.clip_grad_norm_(parameters, max_norm))
+    norms = torch.stack(
+        [torch.linalg.vector_norm(p.grad.detach()) for p in parameters if p.grad is not None]
+    )
+    return float(torch.linalg.vector_norm(norms))
+
+
 def _batches(n: int, batch_size: int, shuffle: bool, generator: torch.Generator | None):
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     for start in range(0, n, batch_size):
@@ -133,13 +156,16 @@ def train(
     validation: tuple[torch.Tensor, torch.Tensor] | None = None,
     device: torch.device | str | None = None,
     seed: int | None = None,
+    clip_grad_norm: float | None = None,
     progress: bool = False,
 ) -> History:
     """Train a model with mini-batch gradient descent and record a history.
 
     One epoch visits every training example once, in batches; each batch runs
     the five steps of a PyTorch training loop: forward pass, loss,
-    ``zero_grad``, ``backward``, optimiser ``step``.
+    ``zero_grad``, ``backward``, optimiser ``step`` (with gradient clipping
+    between the last two when ``clip_grad_norm`` is set). Training stops early
+    if a batch loss is not finite (``history.diverged``).
 
     Parameters
     ----------
@@ -167,14 +193,18 @@ def train(
         model is moved there. Batches are moved to the model's device.
     seed : int, optional
         Seed of the generator that shuffles the batches.
+    clip_grad_norm : float, optional
+        Rescale the gradient of all parameters, seen as one vector, so that its
+        norm is at most this value before each step
+        (``torch.nn.utils.clip_grad_norm_``).
     progress : bool, default False
         Show a tqdm progress bar over epochs.
 
     Returns
     -------
     History
-        Per-epoch training loss (and accuracy for classification), and the same
-        on the validation data when given.
+        Per-epoch training loss (and accuracy for classification), the same on
+        the validation data when given, and the gradient norm of every step.
 
     Examples
     --------
@@ -200,6 +230,10 @@ def train(
     batch_size = n if batch_size is None else check_int("batch_size", batch_size, minimum=1)
     seed = check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    if clip_grad_norm is not None:
+        clip_grad_norm = check_float(
+            "clip_grad_norm", clip_grad_norm, minimum=0.0, strict_minimum=True
+        )
 
     if device is not None:
         model.to(device)
@@ -212,7 +246,9 @@ def train(
     elif isinstance(optimizer, torch.optim.Optimizer):
         opt = optimizer
     else:
-        raise TypeError(f"optimizer must be a name or a torch.optim.Optimizer, got {describe(optimizer)}")
+        raise TypeError(
+            f"optimizer must be a name or a torch.optim.Optimizer, got {describe(optimizer)}"
+        )
 
     if X.is_floating_point():
         X = X.float()
@@ -232,12 +268,21 @@ def train(
             if loss == "bce_with_logits" and outputs.ndim == 2 and outputs.shape[1] == 1:
                 outputs = outputs.squeeze(1)  # (B, 1) -> (B,)
             batch_loss = loss_fn(outputs, yb)
+            if not torch.isfinite(batch_loss.detach()):
+                history.diverged = True
+                break
             opt.zero_grad()
             batch_loss.backward()
+            history.grad_norm.append(_clip_or_measure(model, clip_grad_norm))
             opt.step()
             total_loss += float(batch_loss.detach()) * len(index)
             if is_classification:
                 total_correct += accuracy(outputs.detach(), yb) * len(index)
+        if history.diverged:
+            history.loss.append(math.nan)
+            if is_classification:
+                history.accuracy.append(math.nan)
+            break
         history.loss.append(total_loss / n)
         if is_classification:
             history.accuracy.append(total_correct / n)

@@ -8,19 +8,14 @@ marked ``site`` check the built site and run only when asked for
 
 from __future__ import annotations
 
-import os
-
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-HAS_CUDA = torch.cuda.is_available()
-#: On the GPU workflow a missing GPU is an error, not a reason to skip.
-REQUIRE_CUDA = os.environ.get("DLBOOK_REQUIRE_CUDA") == "1"
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from helpers import HAS_CUDA, REQUIRE_CUDA
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,11 +28,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "cuda" in item.keywords and not HAS_CUDA:
             item.add_marker(skip_cuda)
-
-
-def available_devices() -> list[str]:
-    """The devices to parametrise device tests over: the CPU, plus CUDA when present."""
-    return ["cpu", "cuda"] if HAS_CUDA else ["cpu"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Tests of dlbook.check: every registered exercise accepts its solution and rejects wrong answers."""
+"""Tests of dlbook.check: each exercise accepts its own solution and rejects wrong answers."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ ALL = exercises()
 def wrong_answer(exercise):
     """An answer that must be judged wrong, derived from the right one."""
     if exercise.kind == "function":
+
         def wrong(*args):
             out = exercise.solution(*args)
             return out + 1.0 if not isinstance(out, bool) else not out
+
         return wrong
     right = exercise.expected()
     if isinstance(right, (bool, np.bool_)):

@@ -7,10 +7,10 @@ import inspect
 import pkgutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import dlbook
 
@@ -32,14 +32,17 @@ def public_objects():
 
 
 def test_import_has_no_side_effects():
+    # Importing every module may bring in third-party libraries (scikit-learn,
+    # SciPy) that add warning filters of their own; `import dlbook` itself adds none.
     code = (
         "import random, numpy, torch, matplotlib as mpl, warnings\n"
         "before = (dict(mpl.rcParams), len(warnings.filters), torch.initial_seed())\n"
         "state = random.getstate(); np_state = numpy.random.get_state()[1].copy()\n"
-        "import dlbook, dlbook.check\n"
+        "import dlbook\n"
+        "assert len(warnings.filters) == before[1], 'warning filters changed'\n"
+        "for name in dlbook.SUBMODULES: getattr(dlbook, name)\n"
         "dlbook.check.exercises()\n"
         "assert dict(mpl.rcParams) == before[0], 'rcParams changed'\n"
-        "assert len(warnings.filters) == before[1], 'warning filters changed'\n"
         "assert torch.initial_seed() == before[2], 'torch seeded'\n"
         "assert random.getstate() == state, 'random seeded'\n"
         "assert (numpy.random.get_state()[1] == np_state).all(), 'numpy seeded'\n"
@@ -77,3 +80,11 @@ def test_every_public_object_has_a_numpydoc_docstring(name, obj):
 def test_top_level_exports_exist():
     for attr in dlbook.__all__:
         assert hasattr(dlbook, attr)
+
+
+def test_every_module_is_listed_for_lazy_import():
+    top_level = {name.split(".")[1] for name in MODULES}
+    assert top_level == set(dlbook.SUBMODULES)
+    assert set(dlbook.SUBMODULES) <= set(dlbook.__all__)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        dlbook.nope  # noqa: B018

@@ -12,7 +12,7 @@ from dlbook.seeding import seed_everything
 
 
 def draws() -> tuple[float, float, torch.Tensor]:
-    return random.random(), float(np.random.rand()), torch.rand(3)
+    return random.random(), float(np.random.rand()), torch.rand(3)  # noqa: NPY002
 
 
 def test_same_seed_gives_same_draws_in_every_generator():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
-from conftest import available_devices
+from helpers import available_devices
 
 import dlbook as dl
 from dlbook.training import History, accuracy, evaluate, train
@@ -61,7 +63,7 @@ def test_validation_history_and_mse():
     assert history.val_loss[-1] < 1e-3
     weight, bias = model[0].weight.item(), model[0].bias.item()
     assert weight == pytest.approx(3.0, abs=0.05) and bias == pytest.approx(-1.0, abs=0.05)
-    assert set(history.as_dict()) == {"loss", "val_loss"}
+    assert set(history.as_dict()) == {"loss", "val_loss", "grad_norm"}
 
 
 def test_bce_with_logits_accepts_a_single_output_column(circle_data):
@@ -175,3 +177,42 @@ def test_progress_bar_shows_the_loss(circle_data, capsys):
     X, y = circle_data
     train(dl.mlp([2, 4, 2], seed=0), X, y, epochs=3, progress=True)
     assert "training" in capsys.readouterr().err
+
+
+def _exploding_model() -> torch.nn.Module:
+    from dlbook.architectures import deep_mlp, initialize_
+
+    model = deep_mlp(2, 2, width=16, depth=12, activation="relu", init="he", seed=0)
+    return initialize_(model, "he", gain=1.3, seed=0)
+
+
+def test_clipping_rescues_an_exploding_network():
+    X, y = dl.data.circles(64, seed=0)
+    options = {"optimizer": "sgd", "lr": 0.1, "epochs": 8, "batch_size": 32, "seed": 0}
+    plain = train(_exploding_model(), X, y, **options)
+    assert plain.diverged and math.isnan(plain.loss[-1]) and len(plain.loss) < 8
+    clipped = train(_exploding_model(), X, y, clip_grad_norm=1.0, **options)
+    assert not clipped.diverged
+    assert len(clipped.loss) == 8 and all(math.isfinite(v) for v in clipped.loss)
+    assert clipped.loss[-1] < clipped.loss[0]
+    assert len(clipped.grad_norm) == 8 * 2
+    assert clipped.grad_norm[0] == pytest.approx(plain.grad_norm[0])  # measured before clipping
+    assert max(clipped.grad_norm) > 1.0
+
+
+def test_grad_norm_matches_autograd_on_one_step():
+    X, y = dl.data.circles(32, seed=0)
+    model = dl.mlp([2, 8, 2], seed=0)
+    reference = dl.mlp([2, 8, 2], seed=0)
+    torch.nn.functional.cross_entropy(reference(X), y).backward()
+    expected = torch.linalg.vector_norm(
+        torch.cat([p.grad.flatten() for p in reference.parameters()])
+    )
+    history = train(model, X, y, epochs=1, optimizer="sgd")
+    assert history.grad_norm == [pytest.approx(float(expected), rel=1e-5)]
+
+
+def test_clip_grad_norm_must_be_positive(circle_data):
+    X, y = circle_data
+    with pytest.raises(ValueError, match="clip_grad_norm must be > 0.0, got -1.0"):
+        train(dl.mlp([2, 4, 2]), X, y, clip_grad_norm=-1.0)

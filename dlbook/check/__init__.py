@@ -6,8 +6,10 @@ table of answers to drift out of date) and prints a verdict, with a hint when
 the answer is wrong::
 
     >>> import dlbook as dl
-    >>> dl.check.answer("mlp.parameter-count", 269322)
+    >>> verdict = dl.check.answer("mlp.parameter-count", 269322)
     Correct! (mlp.parameter-count)
+    >>> bool(verdict)
+    True
 
 Exercises live in one module per chapter (``dlbook/check/mlp.py`` and so on),
 each registering its exercises with :func:`register`; they are imported the

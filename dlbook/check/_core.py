@@ -244,7 +244,11 @@ def _compare_exact(expected: Any, got: Any) -> str | None:
         if not isinstance(have, (tuple, list)):
             return f"expected a tuple, got {describe(got)}"
         have_list = [_normalise_exact(v) for v in have]
-        return None if have_list == [_normalise_exact(v) for v in want] else f"{tuple(have)} is not right"
+        return (
+            None
+            if have_list == [_normalise_exact(v) for v in want]
+            else f"{tuple(have)} is not right"
+        )
     return None if have == want else f"{describe(got)} is not right"
 
 
@@ -261,7 +265,7 @@ def _compare_shape(expected: Any, got: Any) -> str | None:
         return f"the shape {have} has {len(have)} dimensions, which is not right"
     if have == want:
         return None
-    wrong = [i for i, (a, b) in enumerate(zip(have, want)) if a != b]
+    wrong = [i for i, (a, b) in enumerate(zip(have, want, strict=True)) if a != b]
     return f"the shape {have} is wrong in dimension(s) {wrong}"
 
 

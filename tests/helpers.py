@@ -1,0 +1,16 @@
+"""Helpers shared by the unit tests (imported as ``from helpers import ...``)."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+HAS_CUDA = torch.cuda.is_available()
+#: On the GPU workflow a missing GPU is an error, not a reason to skip.
+REQUIRE_CUDA = os.environ.get("DLBOOK_REQUIRE_CUDA") == "1"
+
+
+def available_devices() -> list[str]:
+    """The devices to parametrise device tests over: the CPU, plus CUDA when present."""
+    return ["cpu", "cuda"] if HAS_CUDA else ["cpu"]
