@@ -1,0 +1,86 @@
+"""Checkable exercises of the chapter on the perceptron."""
+
+from __future__ import annotations
+
+import torch
+
+from ..perceptron import (
+    Perceptron,
+    binary_inputs,
+    find_threshold,
+    perceptron_predict,
+)
+from ._core import register
+
+__all__: list[str] = []
+
+
+@register(
+    "perceptron.majority-threshold",
+    hint="The unit fires when at least theta inputs are on; majority of three means "
+    "at least half of them.",
+)
+def _majority_threshold() -> int:
+    inputs = binary_inputs(3)
+    majority = (inputs.sum(dim=1) >= 2).long()
+    theta = find_threshold(majority)
+    assert theta is not None
+    return theta
+
+
+@register(
+    "perceptron.perpendicular",
+    hint="Take two points p and q on the boundary and compute w . (p - q).",
+)
+def _perpendicular() -> bool:
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        w = torch.randn(2, generator=generator, dtype=torch.float64)
+        b = float(torch.randn((), generator=generator, dtype=torch.float64))
+        foot = -b * w / (w @ w)  # on the boundary
+        along = torch.stack([-w[1], w[0]])  # any direction in the boundary
+        p, q = foot + 2.0 * along, foot - 3.0 * along
+        if abs(float((p - q) @ w)) > 1e-9 or abs(float(p @ w + b)) > 1e-9:
+            return False
+    return True
+
+
+def _predict_inputs() -> list[tuple[torch.Tensor, torch.Tensor, float]]:
+    generator = torch.Generator().manual_seed(1)
+    return [
+        (binary_inputs(2).float(), torch.tensor([1.0, 1.0]), -1.0),
+        (binary_inputs(2).float(), torch.tensor([-1.0, 1.0]), 0.0),
+        (torch.randn(10, 3, generator=generator), torch.tensor([0.5, -1.0, 2.0]), 0.3),
+    ]
+
+
+@register(
+    "perceptron.predict",
+    kind="function",
+    inputs=_predict_inputs,
+    hint="Compute z = X @ w + b, then (z > 0) as integers; a point exactly on the "
+    "boundary (z = 0) belongs to class 0.",
+)
+def _predict(X: torch.Tensor, w: torch.Tensor, b: float) -> torch.Tensor:
+    return perceptron_predict(X, w, b)
+
+
+@register(
+    "perceptron.and-updates",
+    hint="Start from w = (0, 0), b = 0 and visit (0,0), (0,1), (1,0), (1,1) in this order; "
+    "count every example that is misclassified when it is visited, over all epochs.",
+)
+def _and_updates() -> int:
+    X = binary_inputs(2)
+    y = X[:, 0] & X[:, 1]
+    return Perceptron(2, lr=1.0).fit(X, y).updates
+
+
+@register(
+    "perceptron.cube-corners",
+    hint="Evaluate w . x + b = x1 + x2 + x3 - 1.5 at each of the 8 corners and count the "
+    "positive values.",
+)
+def _cube_corners() -> int:
+    corners = binary_inputs(3).float()
+    return int(perceptron_predict(corners, torch.ones(3), -1.5).sum())
