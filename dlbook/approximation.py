@@ -1,0 +1,364 @@
+"""Universal approximation in one dimension: exact ReLU interpolants, sawtooths and width sweeps.
+
+Everything here builds ``torch.nn.Sequential`` ReLU networks whose weights are
+*written down*, not trained (except in :func:`width_sweep`, which fits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validation import as_tensor, check_choice, check_int, check_seed, describe
+
+__all__ = [
+    "WidthSweep",
+    "count_linear_pieces",
+    "relu_interpolant",
+    "sawtooth",
+    "sawtooth_network",
+    "shallow_sawtooth",
+    "tent_map",
+    "width_sweep",
+]
+
+
+def relu_interpolant(
+    knots_x: Sequence[float] | np.ndarray | torch.Tensor,
+    knots_y: Sequence[float] | np.ndarray | torch.Tensor,
+    *,
+    dtype: torch.dtype = torch.float64,
+) -> nn.Sequential:
+    """One-hidden-layer ReLU network equal to the piecewise-linear interpolant of the knots.
+
+    With knots ``x_0 < ... < x_K`` and slopes ``s_k`` of the segments, the
+    network computes::
+
+        f(x) = y_0 + s_0 relu(x - x_0) + sum_{k=1}^{K-1} (s_k - s_{k-1}) relu(x - x_k)
+
+    It uses one hidden unit per knot except the last (``K`` units). It is exact
+    on ``[x_0, x_K]`` (and continues the last segment to the right and stays
+    at ``y_0`` to the left).
+
+    Parameters
+    ----------
+    knots_x : array of shape (K + 1,)
+        Strictly increasing, at least two.
+    knots_y : array of shape (K + 1,)
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``Linear(1, K), ReLU(), Linear(K, 1)``; maps (n, 1) to (n, 1).
+
+    Examples
+    --------
+    >>> net = relu_interpolant([0.0, 1.0, 2.0], [0.0, 1.0, 0.0])  # a tent
+    >>> net(torch.tensor([[0.5], [1.0], [1.5]], dtype=torch.float64)).ravel()
+    tensor([0.5000, 1.0000, 0.5000], dtype=torch.float64, grad_fn=<ViewBackward0>)
+    """
+    xs = as_tensor("knots_x", knots_x, ndim=1, dtype=torch.float64).cpu()
+    ys = as_tensor("knots_y", knots_y, ndim=1, dtype=torch.float64).cpu()
+    if len(xs) != len(ys):
+        raise ValueError(
+            f"knots_x and knots_y must have the same length, got {len(xs)} and {len(ys)}"
+        )
+    if len(xs) < 2:
+        raise ValueError(f"knots_x must hold at least 2 knots, got {len(xs)}")
+    if not bool((xs[1:] > xs[:-1]).all()):
+        raise ValueError("knots_x must be strictly increasing")
+    slopes = (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])  # (K,)
+    out_w = torch.cat([slopes[:1], slopes[1:] - slopes[:-1]])  # change of slope at each knot
+    k = len(slopes)
+    first = nn.Linear(1, k, dtype=torch.float64)
+    last = nn.Linear(k, 1, dtype=torch.float64)
+    with torch.no_grad():
+        first.weight.fill_(1.0)
+        first.bias.copy_(-xs[:-1])  # unit k switches on at x_k
+        last.weight.copy_(out_w[None, :])
+        last.bias.fill_(float(ys[0]))
+    return nn.Sequential(first, nn.ReLU(), last).to(dtype)
+
+
+def tent_map(x: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """The tent ``2 min(x, 1 - x)`` on [0, 1], written as ``2 relu(x) - 4 relu(x - 1/2)``.
+
+    Parameters
+    ----------
+    x : Tensor or array of any shape, values in [0, 1]
+
+    Returns
+    -------
+    Tensor of the same shape
+
+    Examples
+    --------
+    >>> tent_map(torch.tensor([0.0, 0.25, 0.5, 1.0]))
+    tensor([0.0000, 0.5000, 1.0000, 0.0000])
+    """
+    x = as_tensor("x", x)
+    return 2 * torch.relu(x) - 4 * torch.relu(x - 0.5)
+
+
+def sawtooth(x: torch.Tensor | np.ndarray, depth: int) -> torch.Tensor:
+    """The tent map composed with itself ``depth`` times: ``2**(depth - 1)`` teeth on [0, 1].
+
+    Parameters
+    ----------
+    x : Tensor or array of any shape, values in [0, 1]
+    depth : int
+        At least 1.
+
+    Returns
+    -------
+    Tensor of the same shape
+
+    Examples
+    --------
+    >>> sawtooth(torch.tensor([0.125, 0.25, 0.5]), 2)
+    tensor([0.5000, 1.0000, 0.0000])
+    """
+    depth = check_int("depth", depth, minimum=1)
+    out = as_tensor("x", x)
+    for _ in range(depth):
+        out = tent_map(out)
+    return out
+
+
+def sawtooth_network(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+    """A deep ReLU network with 2 units per layer that computes :func:`sawtooth` exactly.
+
+    Each hidden layer holds ``relu(t)`` and ``relu(t - 1/2)`` of the current
+    value ``t``; the next layer forms ``t' = 2 relu(t) - 4 relu(t - 1/2)``. The
+    network has ``2 * depth`` hidden units and ``2**depth`` linear pieces.
+
+    Parameters
+    ----------
+    depth : int
+        Number of tent maps composed, at least 1.
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Maps (n, 1) to (n, 1).
+
+    Examples
+    --------
+    >>> net = sawtooth_network(3)
+    >>> x = torch.linspace(0, 1, 9, dtype=torch.float64)[:, None]
+    >>> torch.allclose(net(x), sawtooth(x, 3))
+    True
+    """
+    depth = check_int("depth", depth, minimum=1)
+    layers: list[nn.Module] = []
+    bias = torch.tensor([0.0, -0.5], dtype=torch.float64)
+    mix = torch.tensor([[2.0, -4.0]], dtype=torch.float64)  # t' = 2 h0 - 4 h1
+    for i in range(depth):
+        linear = nn.Linear(1 if i == 0 else 2, 2).double()
+        with torch.no_grad():
+            linear.weight.copy_(
+                torch.ones(2, 1, dtype=torch.float64)
+                if i == 0
+                else torch.ones(2, 1, dtype=torch.float64) @ mix
+            )
+            linear.bias.copy_(bias)
+        layers += [linear, nn.ReLU()]
+    last = nn.Linear(2, 1).double()
+    with torch.no_grad():
+        last.weight.copy_(mix)
+        last.bias.zero_()
+    return nn.Sequential(*layers, last).to(dtype)
+
+
+def shallow_sawtooth(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+    """A one-hidden-layer ReLU network equal to :func:`sawtooth` on [0, 1].
+
+    Built by :func:`relu_interpolant` through the ``2**depth + 1`` corners, so it
+    needs ``2**depth`` hidden units where the deep version needs ``2 * depth``.
+
+    Parameters
+    ----------
+    depth : int
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    torch.nn.Sequential
+
+    Examples
+    --------
+    >>> shallow_sawtooth(4)[0].out_features
+    16
+    """
+    depth = check_int("depth", depth, minimum=1)
+    xs = torch.linspace(0.0, 1.0, 2**depth + 1, dtype=torch.float64)
+    return relu_interpolant(xs, sawtooth(xs, depth), dtype=dtype)
+
+
+def count_linear_pieces(
+    f: Callable[[torch.Tensor], torch.Tensor] | nn.Module,
+    *,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    resolution: int = 2**14 + 1,
+    tol: float = 1e-6,
+) -> int:
+    """Count the linear pieces of a piecewise-linear function of one variable on [lo, hi].
+
+    Evaluates ``f`` on a fine grid and counts the places where the slope
+    changes by more than ``tol``.
+
+    Parameters
+    ----------
+    f : callable or torch.nn.Module
+        Maps a tensor of shape (n, 1) to shape (n, 1) (or (n,)).
+    lo, hi : float, default 0 and 1
+    resolution : int, default 16385
+        Grid points; pieces shorter than the grid spacing are missed.
+    tol : float, default 1e-6
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> count_linear_pieces(sawtooth_network(3))
+    8
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function or module, got {describe(f)}")
+    resolution = check_int("resolution", resolution, minimum=3)
+    if not hi > lo:
+        raise ValueError(f"hi must be greater than lo, got lo={lo}, hi={hi}")
+    x = torch.linspace(lo, hi, resolution, dtype=torch.float64)[:, None]
+    with torch.no_grad():
+        y = f(x).reshape(-1).double()
+    slope = torch.diff(y) / torch.diff(x.reshape(-1))
+    changes = (torch.diff(slope).abs() > tol * max(1.0, float(slope.abs().max()))).int()
+    # a kink inside one grid cell shows up as two consecutive slope changes
+    kinks = int(((changes[1:] == 1) & (changes[:-1] == 0)).sum() + changes[0])
+    return kinks + 1
+
+
+@dataclass(frozen=True)
+class WidthSweep:
+    """Result of :func:`width_sweep`: for each width, the largest and the root-mean-square error."""
+
+    widths: tuple[int, ...]
+    max_error: tuple[float, ...]
+    rms_error: tuple[float, ...]
+    method: str
+
+
+def width_sweep(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    widths: Sequence[int],
+    *,
+    method: str = "train",
+    lo: float = -1.0,
+    hi: float = 1.0,
+    n_points: int = 64,
+    steps: int = 300,
+    lr: float = 0.03,
+    seed: int | None = 0,
+) -> WidthSweep:
+    """Fit one-hidden-layer ReLU networks of growing width to ``f`` and report their errors.
+
+    Parameters
+    ----------
+    f : callable
+        The target, mapping a float64 tensor of shape (n,) to shape (n,).
+    widths : sequence of int
+        Hidden widths to try.
+    method : {"train", "lstsq", "knots"}, default "train"
+        ``"train"``: fit every weight with full-batch Adam on the mean squared
+        error for ``steps`` steps. ``"lstsq"``: draw the hidden layer at random
+        (kinks uniform in the interval, slopes +1 or -1) and fit only the
+        output layer, by least squares (a convex problem, solved exactly).
+        ``"knots"``: no fitting; the
+        :func:`relu_interpolant` through ``width + 1`` equally spaced samples
+        of ``f``, the constructive proof of the theorem.
+    lo, hi : float, default -1 and 1
+        The interval.
+    n_points : int, default 64
+        Training points (equally spaced); the error is measured on a grid
+        four times finer.
+    steps : int, default 300
+    lr : float, default 0.03
+    seed : int, optional, default 0
+        Seed of the random hidden layer (``"train"`` and ``"lstsq"``).
+
+    Returns
+    -------
+    WidthSweep
+
+    Examples
+    --------
+    >>> sweep = width_sweep(torch.sin, [2, 8, 32], method="knots")
+    >>> sweep.max_error[0] > sweep.max_error[1] > sweep.max_error[2]
+    True
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function, got {describe(f)}")
+    ws = [check_int(f"widths[{i}]", w, minimum=1) for i, w in enumerate(widths)]
+    if not ws:
+        raise ValueError("widths must hold at least one width")
+    check_choice("method", method, ("train", "lstsq", "knots"))
+    n_points = check_int("n_points", n_points, minimum=2)
+    steps = check_int("steps", steps, minimum=1)
+    seed = check_seed("seed", seed)
+    x_train = torch.linspace(lo, hi, n_points, dtype=torch.float64)
+    y_train = f(x_train)
+    x_test = torch.linspace(lo, hi, 4 * n_points, dtype=torch.float64)
+    y_test = f(x_test)
+    max_err: list[float] = []
+    rms_err: list[float] = []
+    for w in ws:
+        if method == "knots":
+            knots = torch.linspace(lo, hi, w + 1, dtype=torch.float64)
+            net = relu_interpolant(knots, f(knots))
+            _errors(net, x_test, y_test, max_err, rms_err)
+            continue
+        gen = torch.Generator().manual_seed(seed if seed is not None else 0)
+        hidden, out_layer = nn.Linear(1, w).double(), nn.Linear(w, 1).double()
+        net = nn.Sequential(hidden, nn.ReLU(), out_layer)
+        with torch.no_grad():  # kinks spread over the interval, random directions
+            sign = torch.randint(0, 2, (w, 1), generator=gen).double() * 2 - 1
+            hidden.weight.copy_(sign)
+            kinks = lo + (hi - lo) * torch.rand(w, generator=gen, dtype=torch.float64)
+            hidden.bias.copy_(-sign[:, 0] * kinks)
+            out_layer.weight.normal_(0.0, 1.0 / w**0.5, generator=gen)
+            out_layer.bias.zero_()
+        if method == "lstsq":  # keep the random hidden layer, solve for the output layer
+            with torch.no_grad():
+                h = torch.relu(hidden(x_train[:, None]))  # (n_points, w)
+                design = torch.cat([h, torch.ones(len(h), 1, dtype=h.dtype)], dim=1)
+                coef = torch.linalg.lstsq(design, y_train[:, None], driver="gelsd").solution
+                out_layer.weight.copy_(coef[:-1].T)
+                out_layer.bias.copy_(coef[-1])
+        else:
+            opt = torch.optim.Adam(net.parameters(), lr=lr)
+            for _ in range(steps):
+                opt.zero_grad()
+                loss = torch.mean((net(x_train[:, None])[:, 0] - y_train) ** 2)
+                loss.backward()
+                opt.step()
+        _errors(net, x_test, y_test, max_err, rms_err)
+    return WidthSweep(tuple(ws), tuple(max_err), tuple(rms_err), method)
+
+
+def _errors(
+    net: nn.Module, x: torch.Tensor, y: torch.Tensor, max_err: list[float], rms_err: list[float]
+) -> None:
+    """Append the largest and the root-mean-square error of ``net`` on ``(x, y)``."""
+    with torch.no_grad():
+        err = (net(x[:, None])[:, 0] - y).abs()
+    max_err.append(float(err.max()))
+    rms_err.append(float(err.pow(2).mean().sqrt()))

@@ -1,0 +1,63 @@
+"""Tests of dlbook.interactive: the static temperature control and the live bar chart."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from dlbook.functional import softmax
+from dlbook.interactive import StaticHTML, plot_softmax, temperature_control
+
+pytest.importorskip("bokeh")
+
+
+@pytest.fixture(scope="module")
+def control() -> StaticHTML:
+    return temperature_control(
+        [2.0, 1.0, 0.1], labels=["cat", "dog", "fox"], n_steps=5, t_min=0.5, t_max=2.5
+    )
+
+
+def test_control_is_self_contained(control: StaticHTML) -> None:
+    html = control._repr_html_()
+    assert "<script" in html and "Bokeh" in html
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html)  # nothing loaded from anywhere
+    assert not re.search(r"<link[^>]*\bhref\s*=", html)
+    assert "Slider" in html and "CustomJS" in html
+
+
+def test_control_ships_the_precomputed_distributions(control: StaticHTML) -> None:
+    unescaped = re.sub(r'\\+"', '"', control.html)  # the code sits inside escaped JSON
+    table = json.loads(re.search(r"const tab = (\{.*?\});", unescaped).group(1))
+    assert len(table["probs"]) == 5
+    for t, p in zip(table["temps"], table["probs"], strict=True):
+        np.testing.assert_allclose(p, softmax(np.array([2.0, 1.0, 0.1]), temperature=t), atol=1e-6)
+
+
+def test_save_writes_a_page(tmp_path, control: StaticHTML) -> None:
+    path = tmp_path / "control.html"
+    control.save(str(path))
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_plot_softmax() -> None:
+    ax = plot_softmax(np.array([2.0, 1.0, 0.1]), temperature=2.0, labels=["a", "b", "c"])
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights, softmax(np.array([2.0, 1.0, 0.1]), temperature=2.0))
+    assert ax.get_title().startswith("T = 2")
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError, match="logits must hold at least 2 classes"):
+        temperature_control([1.0])
+    with pytest.raises(ValueError, match=r"labels must have one name per logit \(3\)"):
+        plot_softmax([1.0, 2.0, 3.0], labels=["a"])
+    with pytest.raises(ValueError, match=r"t_max must be > 0\.1"):
+        temperature_control([1.0, 2.0], t_max=0.1)
+    with pytest.raises(ValueError, match=r"temperature must be > 0\.0"):
+        plot_softmax([1.0, 2.0], temperature=0.0)
+    with pytest.raises(TypeError, match="html must be a string"):
+        StaticHTML(3)
