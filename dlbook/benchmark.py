@@ -1,0 +1,584 @@
+"""Timing on CPUs and GPUs done right, and what the numbers mean.
+
+GPU work is *asynchronous*: a CUDA call returns as soon as the kernel is
+queued, long before it has run. Timing it with a wall clock around the call
+measures the queueing, not the work. :func:`time_function` therefore
+
+* runs a few warm-up calls first (the first call pays for CUDA context
+  creation, kernel selection and memory allocation),
+* on CUDA records a pair of ``torch.cuda.Event`` objects around every call and
+  reads their elapsed time only after ``torch.cuda.synchronize``,
+* elsewhere uses :func:`time.perf_counter` (and synchronises MPS).
+
+On top of it, :func:`benchmark_matmul` and :func:`benchmark_training_step`
+report achieved floating-point operations per second (FLOP/s), and
+:func:`make_loader` and :func:`benchmark_transfer` show pinned host memory
+and non-blocking copies.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import statistics
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from ._validation import as_tensor, check_int, check_same_length, check_seed, describe
+from .devices import module_device
+
+__all__ = [
+    "Timing",
+    "available_devices",
+    "benchmark_matmul",
+    "benchmark_training_step",
+    "benchmark_transfer",
+    "linear_training_flop",
+    "make_loader",
+    "markdown_table",
+    "matmul_flop",
+    "synchronize",
+    "time_function",
+]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call of a timed function.
+
+    Attributes
+    ----------
+    times : tuple of float
+        Seconds of each timed call (warm-up calls excluded).
+    device : str
+        The device type the calls ran on.
+    """
+
+    times: tuple[float, ...]
+    device: str
+
+    @property
+    def median(self) -> float:
+        """Median seconds per call: robust to the odd slow call."""
+        return statistics.median(self.times)
+
+    @property
+    def best(self) -> float:
+        """Fastest call, in seconds."""
+        return min(self.times)
+
+
+def available_devices() -> list[torch.device]:
+    """The devices this machine can compute on: the CPU, then CUDA and MPS when present.
+
+    Examples
+    --------
+    >>> available_devices()[0]
+    device(type='cpu')
+    """
+    devices = [torch.device("cpu")]
+    if torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append(torch.device("mps"))
+    return devices
+
+
+def _as_device(name: str, device: Any) -> torch.device:
+    if device is None:
+        return torch.device("cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(
+            f"{name} must name a device such as 'cpu' or 'cuda', got {describe(device)}"
+        ) from err
+
+
+def synchronize(device: torch.device | str | None = None) -> None:
+    """Wait until all queued work on ``device`` has finished (a no-op on the CPU).
+
+    Parameters
+    ----------
+    device : torch.device or str, optional
+        ``None`` means the CPU.
+
+    Examples
+    --------
+    >>> synchronize("cpu")
+    """
+    device = _as_device("device", device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def time_function(
+    fn: Callable[[], Any],
+    *,
+    device: torch.device | str | None = None,
+    warmup: int = 2,
+    repeats: int = 5,
+) -> Timing:
+    """Time a function of no arguments, correctly for asynchronous devices.
+
+    Parameters
+    ----------
+    fn : callable
+        The work to time, e.g. ``lambda: A @ B``.
+    device : torch.device or str, optional
+        Where ``fn`` computes; ``None`` means the CPU. On CUDA the calls are
+        timed with CUDA events after synchronising; on other devices with
+        :func:`time.perf_counter` around a synchronised call.
+    warmup : int, default 2
+        Untimed calls first (context creation, kernel choice, caches).
+    repeats : int, default 5
+        Timed calls.
+
+    Returns
+    -------
+    Timing
+
+    Examples
+    --------
+    >>> A = torch.randn(64, 64)
+    >>> timing = time_function(lambda: A @ A, repeats=3)
+    >>> len(timing.times), timing.best > 0
+    (3, True)
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {describe(fn)}")
+    device = _as_device("device", device)
+    warmup = check_int("warmup", warmup, minimum=0)
+    repeats = check_int("repeats", repeats, minimum=1)
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    times: list[float] = []
+    if device.type == "cuda":
+        with torch.cuda.device(device):
+            starts = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
+            ends = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
+            for start, end in zip(starts, ends, strict=True):
+                start.record()
+                fn()
+                end.record()
+            torch.cuda.synchronize(device)  # events hold times only once the work is done
+            pairs = zip(starts, ends, strict=True)
+            times = [start.elapsed_time(end) / 1000.0 for start, end in pairs]
+    else:
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            fn()
+            synchronize(device)
+            times.append(time.perf_counter() - begin)
+    # A timer can read 0 for very fast calls; keep times positive for rates.
+    times = [max(t, 1e-9) for t in times]
+    return Timing(tuple(times), device.type)
+
+
+def matmul_flop(n: int, k: int | None = None, m: int | None = None) -> int:
+    """Floating-point operations of a product of an (n, k) and a (k, m) matrix: 2 n k m.
+
+    Each of the n m outputs takes k multiplications and k additions (counting
+    the first addition, as is customary).
+
+    Parameters
+    ----------
+    n : int
+        Rows of the first matrix.
+    k : int, optional
+        Columns of the first matrix and rows of the second; defaults to ``n``.
+    m : int, optional
+        Columns of the second matrix; defaults to ``n``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> matmul_flop(2)
+    16
+    >>> matmul_flop(64, 784, 256)
+    25690112
+    """
+    n = check_int("n", n, minimum=1)
+    k = n if k is None else check_int("k", k, minimum=1)
+    m = n if m is None else check_int("m", m, minimum=1)
+    return 2 * n * k * m
+
+
+def linear_training_flop(model: nn.Module, batch_size: int) -> int:
+    """Approximate FLOP of one training step of a model's linear layers: 6 x weights x batch.
+
+    The forward pass multiplies each example by every weight matrix
+    (2 FLOP per weight); the backward pass does it twice more, once for the
+    gradient with respect to the inputs and once for the weights. Biases,
+    activations, the loss and the optimiser are ignored: they cost little
+    next to the matrix products of a wide MLP.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Must contain at least one ``nn.Linear``.
+    batch_size : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> linear_training_flop(nn.Linear(784, 256), batch_size=64)
+    77070336
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    if weights == 0:
+        raise ValueError("model must contain at least one nn.Linear layer, got none")
+    return 6 * weights * batch_size
+
+
+def _check_dtype(dtype: Any) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {describe(dtype)}")
+    return dtype
+
+
+def benchmark_matmul(
+    sizes: Sequence[int] = (256, 512, 1024),
+    *,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+    warmup: int = 2,
+    repeats: int = 5,
+    seed: int | None = 0,
+) -> list[dict[str, Any]]:
+    """Time the product of two random square matrices and report the achieved FLOP/s.
+
+    Parameters
+    ----------
+    sizes : sequence of int, default (256, 512, 1024)
+        Matrix sizes n (each product is (n, n) @ (n, n), 2 n^3 FLOP).
+    device : torch.device or str, optional
+        Where to compute; ``None`` means the CPU.
+    dtype : torch.dtype, default torch.float32
+    warmup, repeats : int
+        As in :func:`time_function`.
+    seed : int, optional
+        Seed of the random matrices.
+
+    Returns
+    -------
+    list of dict
+        One row per size with keys ``device``, ``dtype``, ``size``,
+        ``seconds`` (the fastest timed product: the one least disturbed by other
+        work on the machine, as :mod:`timeit` recommends) and ``flop_per_s``.
+
+    Examples
+    --------
+    >>> rows = benchmark_matmul([32, 64], repeats=2)
+    >>> [row["size"] for row in rows], rows[0]["flop_per_s"] > 0
+    ([32, 64], True)
+    """
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
+        raise TypeError(f"sizes must be a non-empty sequence of integers, got {describe(sizes)}")
+    sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
+    device = _as_device("device", device)
+    dtype = _check_dtype(dtype)
+    seed = check_seed("seed", seed)
+    generator = torch.Generator()
+    if seed is not None:
+        generator.manual_seed(seed)
+    else:
+        generator.seed()
+    rows = []
+    for n in sizes:
+        A = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
+        B = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
+        timing = time_function(lambda: A @ B, device=device, warmup=warmup, repeats=repeats)  # noqa: B023
+        rows.append(
+            {
+                "device": device.type,
+                "dtype": str(dtype).removeprefix("torch."),
+                "size": n,
+                "seconds": timing.best,
+                "flop_per_s": matmul_flop(n) / timing.best,
+            }
+        )
+    return rows
+
+
+def benchmark_training_step(
+    model: nn.Module,
+    *,
+    batch_size: int = 256,
+    device: torch.device | str | None = None,
+    autocast_dtype: torch.dtype | None = None,
+    warmup: int = 2,
+    repeats: int = 5,
+    seed: int | None = 0,
+) -> dict[str, Any]:
+    """Time one full training step (forward, loss, zero_grad, backward, SGD step).
+
+    A copy of the model is moved to ``device`` and trained on a random batch
+    of inputs and class labels; the original model is not changed.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier of flat inputs: its first layer must be ``nn.Linear``
+        (its ``in_features`` sets the input width) and its last layer
+        ``nn.Linear`` (its ``out_features`` sets the number of classes).
+    batch_size : int, default 256
+    device : torch.device or str, optional
+        Where to train; ``None`` means where the model is.
+    autocast_dtype : torch.dtype, optional
+        Run the forward pass under ``torch.autocast`` with this dtype (e.g.
+        ``torch.bfloat16`` on the CPU, ``torch.float16`` on CUDA, where a
+        gradient scaler is then used too). ``None`` trains in float32.
+    warmup, repeats : int
+        As in :func:`time_function`.
+    seed : int, optional
+        Seed of the random batch.
+
+    Returns
+    -------
+    dict
+        Keys ``device``, ``precision``, ``batch_size``, ``seconds`` (fastest
+        timed step), ``samples_per_s`` and ``flop_per_s`` (from
+        :func:`linear_training_flop`).
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 3))
+    >>> row = benchmark_training_step(model, batch_size=16, repeats=2)
+    >>> row["device"], row["precision"], row["samples_per_s"] > 0
+    ('cpu', 'float32', True)
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError("model must contain nn.Linear layers (first and last), got none")
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    device = module_device(model) if device is None else _as_device("device", device)
+    if autocast_dtype is not None:
+        autocast_dtype = _check_dtype(autocast_dtype)
+    seed = check_seed("seed", seed)
+    generator = torch.Generator()
+    if seed is not None:
+        generator.manual_seed(seed)
+    else:
+        generator.seed()
+    n_in, n_classes = linears[0].in_features, linears[-1].out_features
+    X = torch.randn(batch_size, n_in, generator=generator).to(device)
+    y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
+    model = copy.deepcopy(model).to(device).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    use_scaler = device.type == "cuda" and autocast_dtype == torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler) if use_scaler else None
+
+    def step() -> None:
+        with torch.autocast(
+            device_type=device.type,
+            dtype=autocast_dtype or torch.float32,
+            enabled=autocast_dtype is not None,
+        ):
+            logits = model(X)  # (B, n_classes)
+            loss = nn.functional.cross_entropy(logits.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+
+    timing = time_function(step, device=device, warmup=warmup, repeats=repeats)
+    precision = "float32" if autocast_dtype is None else str(autocast_dtype).removeprefix("torch.")
+    return {
+        "device": device.type,
+        "precision": precision,
+        "batch_size": batch_size,
+        "seconds": timing.best,
+        "samples_per_s": batch_size / timing.best,
+        "flop_per_s": linear_training_flop(model, batch_size) / timing.best,
+    }
+
+
+def make_loader(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    pin_memory: bool | None = None,
+    seed: int | None = None,
+) -> DataLoader:
+    """A ``DataLoader`` over tensors, with pinned memory when a CUDA device is present.
+
+    Pinned (page-locked) host memory can be copied to the GPU by DMA while the
+    GPU computes; together with ``tensor.to(device, non_blocking=True)`` the
+    copy of the next batch overlaps with the work on the current one.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, ...)
+    y : Tensor of shape (n_samples, ...)
+    batch_size : int, default 64
+    shuffle : bool, default False
+        Reshuffle every epoch (with ``seed`` for a reproducible order).
+    pin_memory : bool, optional
+        ``None`` pins exactly when CUDA is available (pinning needs a GPU).
+    seed : int, optional
+        Seed of the shuffling generator.
+
+    Returns
+    -------
+    torch.utils.data.DataLoader
+        Yields ``(xb, yb)`` batches.
+
+    Examples
+    --------
+    >>> loader = make_loader(torch.zeros(10, 3), torch.arange(10), batch_size=4)
+    >>> [len(xb) for xb, _ in loader]
+    [4, 4, 2]
+    """
+    X = as_tensor("X", X)
+    y = as_tensor("y", y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"X and y need a sample dimension, got shapes {tuple(X.shape)} and {tuple(y.shape)}"
+        )
+    check_same_length("X", X, "y", y)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    seed = check_seed("seed", seed)
+    if pin_memory is None:
+        pin_memory = torch.cuda.is_available()
+    if not isinstance(pin_memory, bool):
+        raise TypeError(f"pin_memory must be a bool or None, got {describe(pin_memory)}")
+    if pin_memory and not torch.cuda.is_available():
+        raise ValueError("pin_memory=True needs a CUDA device, and none is available")
+    generator = None
+    if shuffle and seed is not None:
+        generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        TensorDataset(X, y),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        pin_memory=pin_memory,
+        generator=generator,
+    )
+
+
+def benchmark_transfer(
+    megabytes: float = 64.0,
+    *,
+    device: torch.device | str = "cuda",
+    warmup: int = 1,
+    repeats: int = 5,
+) -> list[dict[str, Any]]:
+    """Measure host-to-GPU copy bandwidth from pageable and from pinned memory.
+
+    Parameters
+    ----------
+    megabytes : float, default 64.0
+        Size of the float32 buffer copied (MB of 10**6 bytes).
+    device : torch.device or str, default "cuda"
+        A CUDA device.
+    warmup, repeats : int
+        As in :func:`time_function`.
+
+    Returns
+    -------
+    list of dict
+        Two rows (``pinned`` False then True) with ``seconds`` (fastest
+        copy) and ``bytes_per_s``.
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is not a CUDA device (pinned memory is a CUDA feature).
+
+    Examples
+    --------
+    >>> benchmark_transfer(1.0, device="cpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be a CUDA device for a transfer benchmark, got cpu
+    """
+    if (
+        isinstance(megabytes, bool)
+        or not isinstance(megabytes, (int, float))
+        or not math.isfinite(megabytes)
+        or megabytes <= 0
+    ):
+        raise ValueError(f"megabytes must be a positive number, got {describe(megabytes)}")
+    device = _as_device("device", device)
+    if device.type != "cuda":
+        raise ValueError(
+            f"device must be a CUDA device for a transfer benchmark, got {device.type}"
+        )
+    n = max(1, int(megabytes * 1e6 / 4))
+    pageable = torch.randn(n)
+    rows = []
+    for pinned in (False, True):
+        source = pageable.pin_memory() if pinned else pageable
+        timing = time_function(
+            lambda: source.to(device, non_blocking=True),  # noqa: B023
+            device=device,
+            warmup=warmup,
+            repeats=repeats,
+        )
+        nbytes = source.numel() * source.element_size()
+        rows.append({"pinned": pinned, "seconds": timing.best, "bytes_per_s": nbytes / timing.best})
+    return rows
+
+
+def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]) -> str:
+    """Format rows of results as a Markdown table.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+    columns : mapping of str to str
+        Column header -> a format string filled in with the row's keys, e.g.
+        ``{"time (ms)": "{ms:.2f}"}``; scale values into the units you want
+        before formatting.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(markdown_table([{"n": 2, "t": 0.5}], {"size": "{n}", "time (s)": "{t:.2f}"}))
+    | size | time (s) |
+    |---|---|
+    | 2 | 0.50 |
+    """
+    if not isinstance(columns, Mapping) or not columns:
+        raise TypeError(
+            f"columns must be a non-empty mapping of header to format, got {describe(columns)}"
+        )
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for i, row in enumerate(rows):
+        try:
+            cells = [fmt.format(**row) for fmt in columns.values()]
+        except KeyError as err:
+            raise ValueError(f"rows[{i}] has no key {err} used in columns") from None
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

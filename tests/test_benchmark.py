@@ -1,0 +1,221 @@
+"""Tests of dlbook.benchmark: timing, FLOP counts, loaders and tables."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from helpers import available_devices as device_params
+from torch import nn
+
+from dlbook.benchmark import (
+    Timing,
+    available_devices,
+    benchmark_matmul,
+    benchmark_training_step,
+    benchmark_transfer,
+    linear_training_flop,
+    make_loader,
+    markdown_table,
+    matmul_flop,
+    synchronize,
+    time_function,
+)
+
+DEVICES = [pytest.param(d, marks=pytest.mark.cuda) if d == "cuda" else d for d in device_params()]
+
+
+def test_timing_properties():
+    timing = Timing((0.3, 0.1, 0.2), "cpu")
+    assert timing.median == 0.2 and timing.best == 0.1
+
+
+def test_available_devices_starts_with_cpu_and_matches_cuda():
+    devices = available_devices()
+    assert devices[0] == torch.device("cpu")
+    assert (torch.device("cuda") in devices) == torch.cuda.is_available()
+
+
+def test_time_function_counts_warmup_and_repeats():
+    calls = []
+    timing = time_function(lambda: calls.append(1), warmup=3, repeats=4)
+    assert len(calls) == 7 and len(timing.times) == 4
+    assert all(t > 0 for t in timing.times) and timing.device == "cpu"
+
+
+def test_time_function_measures_sleep():
+    import time
+
+    timing = time_function(lambda: time.sleep(0.01), warmup=0, repeats=2)
+    assert 0.009 < timing.median < 0.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"fn": 3}, TypeError, "fn must be callable"),
+        ({"fn": lambda: None, "repeats": 0}, ValueError, "repeats must be a positive integer"),
+        ({"fn": lambda: None, "warmup": -1}, ValueError, "warmup must be an integer >= 0"),
+        ({"fn": lambda: None, "device": "gpu7"}, ValueError, "device must name a device"),
+    ],
+)
+def test_time_function_errors(kwargs, error, match):
+    fn = kwargs.pop("fn")
+    with pytest.raises(error, match=match):
+        time_function(fn, **kwargs)
+
+
+def test_synchronize_cpu_is_a_no_op():
+    assert synchronize("cpu") is None
+    assert synchronize() is None
+
+
+def test_matmul_flop_counts_multiply_adds():
+    assert matmul_flop(3) == 54
+    assert matmul_flop(2, 3, 4) == 48
+    # brute force: count multiplications and additions of a naive product
+    n, k, m = 2, 5, 3
+    assert matmul_flop(n, k, m) == n * m * (k + k)
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        matmul_flop(2, 0)
+
+
+def test_linear_training_flop():
+    model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 3))
+    assert linear_training_flop(model, 4) == 6 * (200 + 60) * 4
+    with pytest.raises(ValueError, match=r"at least one nn\.Linear"):
+        linear_training_flop(nn.ReLU(), 4)
+    with pytest.raises(TypeError, match="model must be"):
+        linear_training_flop("mlp", 4)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_benchmark_matmul_rows(device):
+    rows = benchmark_matmul([16, 32], device=device, repeats=2, warmup=1)
+    assert [r["size"] for r in rows] == [16, 32]
+    for row in rows:
+        assert row["device"] == torch.device(device).type and row["dtype"] == "float32"
+        assert row["flop_per_s"] == pytest.approx(matmul_flop(row["size"]) / row["seconds"])
+
+
+def test_benchmark_matmul_errors():
+    with pytest.raises(TypeError, match="sizes must be a non-empty sequence"):
+        benchmark_matmul([])
+    with pytest.raises(TypeError, match="dtype must be a floating-point"):
+        benchmark_matmul([8], dtype=torch.int32)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_benchmark_training_step_leaves_model_alone(device):
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    before = [p.detach().clone() for p in model.parameters()]
+    row = benchmark_training_step(model, batch_size=8, device=device, repeats=2, warmup=1)
+    assert row["device"] == torch.device(device).type and row["batch_size"] == 8
+    assert row["samples_per_s"] == pytest.approx(8 / row["seconds"])
+    assert row["flop_per_s"] == pytest.approx(linear_training_flop(model, 8) / row["seconds"])
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_benchmark_training_step_bfloat16_on_cpu():
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    row = benchmark_training_step(
+        model, batch_size=8, autocast_dtype=torch.bfloat16, repeats=1, warmup=0
+    )
+    assert row["precision"] == "bfloat16"
+
+
+def test_benchmark_training_step_errors():
+    with pytest.raises(ValueError, match=r"nn\.Linear"):
+        benchmark_training_step(nn.ReLU())
+    with pytest.raises(TypeError, match="dtype must be a floating-point"):
+        benchmark_training_step(nn.Linear(2, 2), autocast_dtype="half")
+
+
+def test_make_loader_batches_and_shuffles_reproducibly():
+    X, y = torch.arange(20.0).reshape(10, 2), torch.arange(10)
+    loader = make_loader(X, y, batch_size=4)
+    assert [len(b) for b, _ in loader] == [4, 4, 2]
+    assert loader.pin_memory == torch.cuda.is_available()
+    first = [yb.tolist() for _, yb in make_loader(X, y, batch_size=5, shuffle=True, seed=0)]
+    second = [yb.tolist() for _, yb in make_loader(X, y, batch_size=5, shuffle=True, seed=0)]
+    assert first == second and sorted(v for batch in first for v in batch) == list(range(10))
+    for xb, yb in make_loader(X, y, batch_size=3, shuffle=True, seed=1):
+        assert torch.equal(xb[:, 0], 2 * yb.float())  # rows stay aligned
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised without a GPU")
+def test_make_loader_refuses_pinning_without_cuda():
+    with pytest.raises(ValueError, match="pin_memory=True needs a CUDA device"):
+        make_loader(torch.zeros(4, 2), torch.zeros(4), pin_memory=True)
+
+
+def test_make_loader_errors():
+    with pytest.raises(ValueError, match="same number of samples"):
+        make_loader(torch.zeros(4, 2), torch.zeros(3))
+    with pytest.raises(TypeError, match="pin_memory must be a bool"):
+        make_loader(torch.zeros(4, 2), torch.zeros(4), pin_memory="yes")
+
+
+def test_benchmark_transfer_needs_cuda():
+    with pytest.raises(ValueError, match="must be a CUDA device"):
+        benchmark_transfer(1.0, device="cpu")
+    with pytest.raises(ValueError, match="megabytes must be a positive number"):
+        benchmark_transfer(-1.0)
+
+
+def test_markdown_table():
+    table = markdown_table([{"a": 1, "b": 0.25}, {"a": 2, "b": 0.5}], {"A": "{a}", "B": "{b:.1f}"})
+    assert table.splitlines() == ["| A | B |", "|---|---|", "| 1 | 0.2 |", "| 2 | 0.5 |"]
+    with pytest.raises(ValueError, match=r"rows\[0\] has no key 'c'"):
+        markdown_table([{"a": 1}], {"C": "{c}"})
+    with pytest.raises(TypeError, match="columns must be a non-empty mapping"):
+        markdown_table([], {})
+
+
+# ------------------------------------------------------------------ CUDA paths
+
+
+@pytest.mark.cuda
+def test_time_function_on_cuda_uses_events_and_waits(cuda_device):
+    A = torch.randn(2048, 2048, device=cuda_device)
+    timing = time_function(lambda: A @ A, device=cuda_device, repeats=3)
+    assert timing.device == "cuda" and len(timing.times) == 3
+    # 2 * 2048**3 FLOP cannot take less than a microsecond on any GPU: the events waited
+    assert timing.best > 1e-6
+
+
+@pytest.mark.cuda
+def test_benchmark_matmul_cuda_result_matches_cpu(cuda_device):
+    rows = benchmark_matmul([256], device=cuda_device, repeats=2)
+    assert rows[0]["device"] == "cuda" and rows[0]["flop_per_s"] > 0
+    g = torch.Generator().manual_seed(0)
+    A, B = torch.randn(64, 64, generator=g), torch.randn(64, 64, generator=g)
+    with torch.no_grad():
+        on_gpu = (A.to(cuda_device) @ B.to(cuda_device)).cpu()
+    torch.testing.assert_close(on_gpu, A @ B, rtol=1e-2, atol=1e-2)  # TF32 may be on
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("dtype", [None, torch.float16, torch.bfloat16])
+def test_benchmark_training_step_on_cuda(cuda_device, dtype):
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    row = benchmark_training_step(
+        model, batch_size=64, device=cuda_device, autocast_dtype=dtype, repeats=2
+    )
+    assert row["device"] == "cuda" and row["samples_per_s"] > 0
+    assert next(model.parameters()).device.type == "cpu"  # the original stays put
+
+
+@pytest.mark.cuda
+def test_pinned_loader_and_non_blocking_copy(cuda_device):
+    X, y = torch.randn(32, 4), torch.arange(32)
+    loader = make_loader(X, y, batch_size=8)
+    assert loader.pin_memory
+    seen = []
+    for xb, _ in loader:
+        assert xb.is_pinned()
+        xb = xb.to(cuda_device, non_blocking=True)
+        seen.append(xb.cpu())  # .cpu() waits for the copy
+    torch.testing.assert_close(torch.cat(seen), X)
+    rows = benchmark_transfer(8.0, device=cuda_device, repeats=2)
+    assert [r["pinned"] for r in rows] == [False, True]
+    assert all(r["bytes_per_s"] > 0 for r in rows)

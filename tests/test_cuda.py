@@ -1,0 +1,98 @@
+"""CUDA tests of the foundations: placement, training, seeding and state dicts across devices.
+
+Every test carries the ``cuda`` marker: without a GPU they are skipped (see
+conftest.py); on the GPU workflow they run and compare against the CPU.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+
+import dlbook as dl
+
+pytestmark = pytest.mark.cuda
+
+
+def test_get_device_prefers_cuda(cuda_device):
+    assert dl.get_device().type == "cuda"
+    assert dl.get_device("cuda").type == "cuda"
+    assert dl.get_device("cpu").type == "cpu"
+    assert dl.devices.describe_device(cuda_device).startswith("cuda: ")
+
+
+def test_model_and_batch_placement(cuda_device):
+    model = dl.mlp([2, 8, 2], seed=0).to(cuda_device)
+    assert dl.devices.module_device(model).type == "cuda"
+    X, _ = dl.data.circles(16, seed=0)
+    out = model(X.to(cuda_device))
+    assert out.device.type == "cuda"
+    cpu_model = dl.mlp([2, 8, 2], seed=0)
+    torch.testing.assert_close(out.cpu(), cpu_model(X), rtol=1e-4, atol=1e-5)
+
+
+def test_train_on_cuda_matches_cpu(cuda_device):
+    X, y = dl.data.circles(128, seed=0)
+    histories, models = [], []
+    for device in ("cpu", cuda_device):
+        model = dl.mlp([2, 16, 2], seed=0)
+        histories.append(
+            dl.train(model, X, y, epochs=20, lr=0.01, batch_size=32, seed=0, device=device)
+        )
+        models.append(model)
+    assert dl.devices.module_device(models[1]).type == "cuda"
+    assert histories[1].loss == pytest.approx(histories[0].loss, rel=1e-3, abs=1e-4)
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        torch.testing.assert_close(b.detach().cpu(), a.detach(), rtol=1e-3, atol=1e-4)
+    scores = dl.evaluate(models[1], X, y)
+    assert scores["accuracy"] == pytest.approx(dl.evaluate(models[0], X, y)["accuracy"], abs=0.02)
+
+
+def test_seed_everything_makes_cuda_draws_reproducible(cuda_device):
+    dl.seed_everything(7)
+    first = torch.randn(1000, device=cuda_device)
+    dropout = torch.nn.functional.dropout(torch.ones(1000, device=cuda_device), 0.5)
+    dl.seed_everything(7)
+    assert torch.equal(torch.randn(1000, device=cuda_device), first)
+    assert torch.equal(
+        torch.nn.functional.dropout(torch.ones(1000, device=cuda_device), 0.5), dropout
+    )
+    dl.seed_everything(8)
+    assert not torch.equal(torch.randn(1000, device=cuda_device), first)
+
+
+def test_state_dict_saved_on_cuda_loads_on_cpu(cuda_device):
+    model = dl.mlp([2, 8, 2], seed=0).to(cuda_device)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    state = torch.load(buffer, map_location="cpu", weights_only=True)
+    assert all(t.device.type == "cpu" for t in state.values())
+    cpu_model = dl.mlp([2, 8, 2])
+    cpu_model.load_state_dict(state)
+    X = torch.randn(5, 2)
+    torch.testing.assert_close(cpu_model(X), model(X.to(cuda_device)).cpu(), rtol=1e-4, atol=1e-5)
+
+
+def test_state_dict_saved_on_cpu_loads_on_cuda(cuda_device):
+    model = dl.mlp([2, 8, 2], seed=0)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    state = torch.load(buffer, map_location=cuda_device, weights_only=True)
+    assert all(t.device.type == "cuda" for t in state.values())
+    gpu_model = dl.mlp([2, 8, 2]).to(cuda_device)
+    gpu_model.load_state_dict(state)
+    torch.testing.assert_close(gpu_model[0].weight.cpu(), model[0].weight)
+
+
+def test_pitfall_demonstrations_run_on_cuda(cuda_device):
+    X, y = dl.data.circles(64, seed=0)
+    model = dl.pitfalls.dropout_batchnorm_mlp([2, 16, 2], seed=0)
+    cpu_grad = dl.pitfalls.accumulated_gradient(model, X, y, backward_calls=2)
+    gpu_grad = dl.pitfalls.accumulated_gradient(model.to(cuda_device), X, y, backward_calls=2)
+    torch.testing.assert_close(gpu_grad, cpu_grad, rtol=1e-4, atol=1e-5)
+    assert dl.pitfalls.prediction_spread(model, X, mode="eval") == 0.0
+    assert dl.pitfalls.saved_tensor_bytes(model, X, no_grad=True) == 0
