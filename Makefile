@@ -35,7 +35,7 @@ test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
 	$(PY) -m pytest tests dlbook -m "not site" -q
 
 test-site: $(STAMP)  ## checks of the built site in _build/html (run after make book)
-	$(PY) -m pytest tests/site -m site -q
+	SITE_DIR=$(BUILD)/html TOC=$(TOC) $(PY) -m pytest tests/site -m site -q
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) ruff mypy
