@@ -16,9 +16,6 @@ from types import ModuleType
 
 import pytest
 
-pytest.importorskip("jupytext", reason="the pairing tool needs the book extras (jupytext)")
-pytest.importorskip("yaml", reason="the pairing tool needs the book extras (PyYAML)")
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
