@@ -230,8 +230,8 @@ def test_page_loads_without_errors(desktop: Any, docname: str) -> None:
 @pytest.mark.parametrize("docname", TOC_PAGES)
 def test_equations_are_typeset(desktop: Any, docname: str) -> None:
     if 'class="math' not in page_file(docname).read_text(encoding="utf-8"):
-        assert docname not in NOTEBOOKS, f"chapter {docname} has no equation"
-        return  # a reference page without mathematics
+        # A page without mathematics (test_site checks that every chapter has some).
+        return
     math = desktop(docname).page.evaluate(
         """() => {
             const all = [...document.querySelectorAll('.math')];
