@@ -135,3 +135,26 @@ def check_same_length(name_a: str, a: Any, name_b: str, b: Any) -> None:
         raise ValueError(
             f"{name_a} and {name_b} must have the same number of samples, got {len(a)} and {len(b)}"
         )
+
+
+def make_generator(name: str, seed: Any) -> torch.Generator:
+    """A CPU ``torch.Generator`` seeded with ``seed``, or from fresh entropy when it is None."""
+    seed = check_seed(name, seed)
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+def as_device(name: str, device: Any) -> torch.device:
+    """Return ``torch.device(device)``; ``None`` means the CPU."""
+    if device is None:
+        return torch.device("cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(
+            f"{name} must name a device such as 'cpu' or 'cuda', got {describe(device)}"
+        ) from err

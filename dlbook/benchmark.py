@@ -30,7 +30,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ._validation import as_tensor, check_int, check_same_length, check_seed, describe
+from ._validation import (
+    as_device,
+    as_tensor,
+    check_int,
+    check_same_length,
+    check_seed,
+    describe,
+    make_generator,
+)
 from .devices import module_device
 
 __all__ = [
@@ -91,17 +99,6 @@ def available_devices() -> list[torch.device]:
     return devices
 
 
-def _as_device(name: str, device: Any) -> torch.device:
-    if device is None:
-        return torch.device("cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(
-            f"{name} must name a device such as 'cpu' or 'cuda', got {describe(device)}"
-        ) from err
-
-
 def synchronize(device: torch.device | str | None = None) -> None:
     """Wait until all queued work on ``device`` has finished (a no-op on the CPU).
 
@@ -114,7 +111,7 @@ def synchronize(device: torch.device | str | None = None) -> None:
     --------
     >>> synchronize("cpu")
     """
-    device = _as_device("device", device)
+    device = as_device("device", device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
@@ -156,7 +153,7 @@ def time_function(
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {describe(fn)}")
-    device = _as_device("device", device)
+    device = as_device("device", device)
     warmup = check_int("warmup", warmup, minimum=0)
     repeats = check_int("repeats", repeats, minimum=1)
     for _ in range(warmup):
@@ -295,14 +292,9 @@ def benchmark_matmul(
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
         raise TypeError(f"sizes must be a non-empty sequence of integers, got {describe(sizes)}")
     sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
-    device = _as_device("device", device)
+    device = as_device("device", device)
     dtype = _check_dtype(dtype)
-    seed = check_seed("seed", seed)
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    else:
-        generator.seed()
+    generator = make_generator("seed", seed)
     rows = []
     for n in sizes:
         A = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
@@ -373,15 +365,10 @@ def benchmark_training_step(
     if not linears:
         raise ValueError("model must contain nn.Linear layers (first and last), got none")
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    device = module_device(model) if device is None else _as_device("device", device)
+    device = module_device(model) if device is None else as_device("device", device)
     if autocast_dtype is not None:
         autocast_dtype = _check_dtype(autocast_dtype)
-    seed = check_seed("seed", seed)
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    else:
-        generator.seed()
+    generator = make_generator("seed", seed)
     n_in, n_classes = linears[0].in_features, linears[-1].out_features
     X = torch.randn(batch_size, n_in, generator=generator).to(device)
     y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
@@ -527,7 +514,7 @@ def benchmark_transfer(
         or megabytes <= 0
     ):
         raise ValueError(f"megabytes must be a positive number, got {describe(megabytes)}")
-    device = _as_device("device", device)
+    device = as_device("device", device)
     if device.type != "cuda":
         raise ValueError(
             f"device must be a CUDA device for a transfer benchmark, got {device.type}"

@@ -20,17 +20,15 @@ from matplotlib.axes import Axes
 from torch import nn
 
 from ._validation import (
-    as_tensor,
     check_choice,
     check_float,
     check_int,
-    check_same_length,
     describe,
 )
 from .architectures import INITIALIZATIONS, NORMALIZATIONS, deep_mlp
 from .devices import module_device
 from .models import ACTIVATIONS
-from .training import LossFn, _check_targets, _resolve_loss
+from .training import LossFn, _prepare
 
 __all__ = [
     "GradientProfile",
@@ -88,20 +86,11 @@ def gradient_norms(
     >>> list(norms)
     ['0', '2', '4']
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
-    X = as_tensor("X", X)
-    y = as_tensor("y", y, ndim=(1, 2))
-    check_same_length("X", X, "y", y)
-    if len(X) == 0:
-        raise ValueError("X must contain at least one sample, got 0")
-    loss_fn, _ = _resolve_loss(loss)
-    y = _check_targets(loss, y)
+    X, y, loss_fn, _ = _prepare(model, X, y, loss, x_ndim=None)
     layers = _weighted_layers(model)
     if not layers:
         raise ValueError("model has no linear or convolutional layer to measure")
     device = module_device(model)
-    X = X.float() if X.is_floating_point() else X
     outputs = model(X.to(device))
     if loss == "bce_with_logits" and outputs.ndim == 2 and outputs.shape[1] == 1:
         outputs = outputs.squeeze(1)

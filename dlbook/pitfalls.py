@@ -29,7 +29,16 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._validation import as_tensor, check_choice, check_float, check_int, check_seed, describe
+from ._validation import (
+    as_tensor,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    describe,
+    make_generator,
+)
+from .devices import module_device
 
 __all__ = [
     "accumulated_gradient",
@@ -51,12 +60,6 @@ def _check_model(model: object) -> nn.Module:
 def _check_mode(mode: str) -> bool:
     """Return True for "train", False for "eval"."""
     return check_choice("mode", mode, ("train", "eval")) == "train"
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    for p in model.parameters():
-        return p.device
-    return torch.device("cpu")
 
 
 def dropout_batchnorm_mlp(
@@ -173,7 +176,7 @@ def accumulated_gradient(
     model = copy.deepcopy(_check_model(model))
     X, y = _check_data(X, y)
     backward_calls = check_int("backward_calls", backward_calls, minimum=1)
-    device = _device_of(model)
+    device = module_device(model)
     X, y = X.to(device), y.to(device)
     model.zero_grad(set_to_none=True)
     for _ in range(backward_calls):
@@ -238,13 +241,8 @@ def training_losses(
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = check_seed("seed", seed)
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    else:
-        generator.seed()
-    device = _device_of(model)
+    generator = make_generator("seed", seed)
+    device = module_device(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     model.train()
     losses: list[float] = []
@@ -310,7 +308,7 @@ def prediction_spread(
     training = _check_mode(mode)
     repeats = check_int("repeats", repeats, minimum=2)
     seed = check_seed("seed", seed)
-    device = _device_of(model)
+    device = module_device(model)
     X = X.to(device)
     model.train(training)
     state = torch.random.get_rng_state()
@@ -368,7 +366,7 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     for module in model.modules():
         if isinstance(module, nn.Dropout):
             module.eval()
-    device = _device_of(model)
+    device = module_device(model)
     half = len(X) // 2
     first, second = X[:half].to(device), X[half:].to(device)
     with torch.no_grad():
@@ -405,7 +403,7 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     True
     """
     _check_model(model)
-    X = as_tensor("X", X, ndim=(2, 3, 4)).float().to(_device_of(model))
+    X = as_tensor("X", X, ndim=(2, 3, 4)).float().to(module_device(model))
     if not isinstance(no_grad, bool):
         raise TypeError(f"no_grad must be a bool, got {describe(no_grad)}")
     total = 0
@@ -486,12 +484,7 @@ def patient_data(
     signal = check_float("signal", signal, minimum=0.0)
     spread = check_float("spread", spread, minimum=0.0)
     noise = check_float("noise", noise, minimum=0.0)
-    seed = check_seed("seed", seed)
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    else:
-        generator.seed()
+    generator = make_generator("seed", seed)
     diagnosis = torch.arange(n_patients) % 2  # half of the patients in each class
     diagnosis = diagnosis[torch.randperm(n_patients, generator=generator)]
     centres = spread * torch.randn(n_patients, n_features, generator=generator)

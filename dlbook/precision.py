@@ -15,24 +15,21 @@ the loss and the optimiser stay in float32. Two 16-bit types exist:
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import torch
 from torch import nn
 
-from ._validation import as_tensor, check_float, check_int, check_seed, describe
+from ._validation import (
+    as_device,
+    as_tensor,
+    check_float,
+    check_int,
+    describe,
+    make_generator,
+)
 from .devices import module_device
 
 __all__ = ["autocast_dtype", "make_grad_scaler", "matmul_error", "train_mixed_precision"]
-
-
-def _as_device(device: Any) -> torch.device:
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(
-            f"device must name a device such as 'cpu' or 'cuda', got {describe(device)}"
-        ) from err
 
 
 def autocast_dtype(device: torch.device | str) -> torch.dtype:
@@ -53,7 +50,7 @@ def autocast_dtype(device: torch.device | str) -> torch.dtype:
     >>> autocast_dtype("cuda")
     torch.float16
     """
-    device = _as_device(device)
+    device = as_device("device", device)
     return torch.bfloat16 if device.type == "cpu" else torch.float16
 
 
@@ -74,7 +71,7 @@ def make_grad_scaler(device: torch.device | str, dtype: torch.dtype | None) -> t
     >>> make_grad_scaler("cpu", torch.bfloat16).is_enabled()
     False
     """
-    device = _as_device(device)
+    device = as_device("device", device)
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(
             f"dtype must be a floating-point torch.dtype or None, got {describe(dtype)}"
@@ -150,13 +147,8 @@ def train_mixed_precision(
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = check_seed("seed", seed)
-    device = module_device(model) if device is None else _as_device(device)
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    else:
-        generator.seed()
+    device = module_device(model) if device is None else as_device("device", device)
+    generator = make_generator("seed", seed)
 
     model = copy.deepcopy(model).to(device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -212,13 +204,8 @@ def matmul_error(
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {describe(dtype)}")
     n = check_int("n", n, minimum=1)
-    device = _as_device(device)
-    seed = check_seed("seed", seed)
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    else:
-        generator.seed()
+    device = as_device("device", device)
+    generator = make_generator("seed", seed)
     A = torch.randn(n, n, generator=generator, dtype=torch.float64)
     B = torch.randn(n, n, generator=generator, dtype=torch.float64)
     exact = A @ B

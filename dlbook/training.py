@@ -124,6 +124,27 @@ def _check_targets(loss: str | LossFn, y: torch.Tensor) -> torch.Tensor:
     return y
 
 
+def _prepare(
+    model: nn.Module, X: object, y: object, loss: str | LossFn, *, x_ndim: tuple[int, ...] | None
+) -> tuple[torch.Tensor, torch.Tensor, LossFn, bool]:
+    """Check a model, its data and its loss; return ``(X, y, loss_fn, is_classification)``.
+
+    Floating-point inputs become float32; targets get the dtype the loss expects.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
+    X = as_tensor("X", X, ndim=x_ndim)
+    y = as_tensor("y", y, ndim=(1, 2))
+    check_same_length("X", X, "y", y)
+    if len(X) == 0:
+        raise ValueError("X must contain at least one sample, got 0")
+    loss_fn, is_classification = _resolve_loss(loss)
+    y = _check_targets(loss, y)
+    if X.is_floating_point():
+        X = X.float()
+    return X, y, loss_fn, is_classification
+
+
 def _clip_or_measure(model: nn.Module, max_norm: float | None) -> float:
     """Global norm of all gradients, before clipping; clips in place when ``max_norm`` is set."""
     parameters = [p for p in model.parameters() if p.grad is not None]
@@ -216,15 +237,7 @@ def train(
     >>> history.loss[-1] < history.loss[0]
     True
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
-    X = as_tensor("X", X, ndim=(2, 3, 4))
-    y = as_tensor("y", y, ndim=(1, 2))
-    check_same_length("X", X, "y", y)
-    if len(X) == 0:
-        raise ValueError("X must contain at least one sample, got 0")
-    loss_fn, is_classification = _resolve_loss(loss)
-    y = _check_targets(loss, y)
+    X, y, loss_fn, is_classification = _prepare(model, X, y, loss, x_ndim=(2, 3, 4))
     epochs = check_int("epochs", epochs, minimum=1)
     n = len(X)
     batch_size = n if batch_size is None else check_int("batch_size", batch_size, minimum=1)
@@ -250,8 +263,6 @@ def train(
             f"optimizer must be a name or a torch.optim.Optimizer, got {describe(optimizer)}"
         )
 
-    if X.is_floating_point():
-        X = X.float()
     history = History()
     if progress:
         # Imported here: tqdm.auto warns inside notebooks that lack ipywidgets.
@@ -331,19 +342,9 @@ def evaluate(
     >>> sorted(scores)
     ['accuracy', 'loss']
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
-    X = as_tensor("X", X, ndim=(2, 3, 4))
-    y = as_tensor("y", y, ndim=(1, 2))
-    check_same_length("X", X, "y", y)
-    if len(X) == 0:
-        raise ValueError("X must contain at least one sample, got 0")
+    X, y, loss_fn, is_classification = _prepare(model, X, y, loss, x_ndim=(2, 3, 4))
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    loss_fn, is_classification = _resolve_loss(loss)
-    y = _check_targets(loss, y)
     device = module_device(model)
-    if X.is_floating_point():
-        X = X.float()
     was_training = model.training
     model.eval()
     total_loss, total_correct = 0.0, 0.0
