@@ -88,6 +88,9 @@ def test_chapter_outputs_hold_no_traceback_error_or_warning(html_dir: Path, page
             f"stderr output in {page}: {output.select('.output.stderr')[0].get_text()[:300]}"
         )
         assert "Warning:" not in text and "Warning)" not in text, f"warning in {page}: {text[:300]}"
+        assert not re.search(r"\|\s*(---|\u2014)\s*\|", text), (
+            f"a Markdown table in {page} was printed as text, not rendered: {text[:200]}"
+        )
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
