@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("cache_guard", ROOT / "tools" / "cache_guard.py")
-assert spec is not None and spec.loader is not None
-cache_guard = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(cache_guard)
+cache_guard = load_tool("cache_guard")
 
 
 @pytest.fixture

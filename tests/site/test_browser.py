@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import os
 import re
 import shutil
@@ -31,11 +30,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlparse
 
 import pytest
+from helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
@@ -61,15 +60,7 @@ WAIT_FOR_MATHJAX = """async () => {
 }"""
 
 
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("notebooks", ROOT / "tools" / "notebooks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-nbtool = load_tool()
+nbtool = load_tool("notebooks")
 URL, REF = nbtool.repository(ROOT)
 TOC_PAGES = nbtool.toc_docnames(ROOT, TOC)
 NOTEBOOKS = [

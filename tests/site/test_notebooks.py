@@ -16,33 +16,23 @@ table of contents ``$TOC`` (default ``_toc.yml``).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from helpers import load_tool
 
 bs4 = pytest.importorskip("bs4")
-pytest.importorskip("jupytext")
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
 TOC = ROOT / os.environ.get("TOC", "_toc.yml")  # the table of contents the site was built with
 
 
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("notebooks", ROOT / "tools" / "notebooks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-nbtool = load_tool()
+nbtool = load_tool("notebooks")
 URL, REF = nbtool.repository(ROOT)
 OWNER_REPO = urlparse(URL).path.strip("/")
 CHAPTERS = [
