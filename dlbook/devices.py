@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
+import platform
 from typing import TypeVar
 
 import torch
@@ -93,3 +96,61 @@ def describe_device(device: torch.device | str | None = None) -> str:
         return "mps: Apple GPU"
     threads = torch.get_num_threads()
     return f"cpu: {threads} thread(s)"
+
+
+def _package_version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(packages: tuple[str, ...] = ("numpy", "matplotlib", "dlbook")) -> dict[str, str]:
+    """Describe the software and hardware a computation runs on.
+
+    Parameters
+    ----------
+    packages : tuple of str, default ("numpy", "matplotlib", "dlbook")
+        Distributions whose installed versions are listed after Python and
+        PyTorch ("not installed" when absent).
+
+    Returns
+    -------
+    dict of str to str
+        Component name to version or description, in a fixed order: Python,
+        PyTorch, the packages, operating system, CPU, GPU and PyTorch's CPU
+        thread count.
+
+    Examples
+    --------
+    >>> info = environment(("numpy",))
+    >>> list(info)[:3]
+    ['Python', 'PyTorch', 'numpy']
+    >>> info["PyTorch"] == torch.__version__
+    True
+    """
+    if isinstance(packages, str) or not all(isinstance(p, str) for p in packages):
+        raise TypeError(f"packages must be a tuple of distribution names, got {describe(packages)}")
+    if torch.cuda.is_available():
+        names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        gpu = ", ".join(names) + f" (CUDA {torch.version.cuda})"
+    else:
+        gpu = "none"
+    info = {"Python": platform.python_version(), "PyTorch": torch.__version__}
+    info.update({package: _package_version(package) for package in packages})
+    info["Operating system"] = f"{platform.system()} {platform.release()} ({platform.machine()})"
+    info["CPU"] = f"{_cpu_name()}, {os.cpu_count()} logical cores"
+    info["GPU"] = gpu
+    info["PyTorch CPU threads"] = str(torch.get_num_threads())
+    return info

@@ -45,3 +45,26 @@ def test_cuda_placement_and_description():
     model = torch.nn.Linear(3, 2).to(device)
     assert module_device(model).type == "cuda"
     assert describe_device(device).startswith("cuda: ")
+
+
+def test_environment_lists_versions_and_hardware():
+    from dlbook.devices import environment
+
+    info = environment(("numpy", "surely-not-a-package"))
+    assert list(info) == [
+        "Python",
+        "PyTorch",
+        "numpy",
+        "surely-not-a-package",
+        "Operating system",
+        "CPU",
+        "GPU",
+        "PyTorch CPU threads",
+    ]
+    assert info["PyTorch"] == torch.__version__
+    assert info["surely-not-a-package"] == "not installed"
+    assert info["PyTorch CPU threads"] == str(torch.get_num_threads())
+    if not torch.cuda.is_available():
+        assert info["GPU"] == "none"
+    with pytest.raises(TypeError, match="packages must be a tuple of distribution names"):
+        environment("numpy")

@@ -140,3 +140,21 @@ def test_chapters_have_numbered_equations_exercises_and_hidden_solutions(html_di
 def test_bibliography_lists_dois(html_dir: Path):
     page = (html_dir / "chapters" / "bibliography.html").read_text(encoding="utf-8")
     assert "https://doi.org/10.1037/h0042519" in page  # Rosenblatt 1958
+
+
+def test_execution_page_lists_every_chapter_and_the_environment(html_dir: Path):
+    page_soup = soup(html_dir, "chapters/execution")
+    text = page_soup.get_text(" ")
+    for row in ("Python", "PyTorch", "CPU", "GPU"):
+        assert row in text
+    tables = page_soup.select("table")
+    timing_rows = {
+        cells[0].get_text(strip=True): cells
+        for table in tables
+        for cells in (row.select("td") for row in table.select("tr"))
+        if cells
+    }
+    for chapter in CHAPTERS:
+        assert chapter in timing_rows, f"{chapter} has no execution time"
+        seconds = float(timing_rows[chapter][3].get_text(strip=True))
+        assert seconds > 0, f"{chapter} has no recorded run time"
