@@ -11,7 +11,7 @@ BUILD := $(BOOK_OUT)/_build
 TOC ?= _toc.yml
 JB_FLAGS ?= -W -n --keep-going
 
-.PHONY: help install book test test-site test-all lint typecheck serve clean clean-cache wheel benchmark
+.PHONY: help install book test test-notebooks test-site test-all lint typecheck serve clean clean-cache wheel benchmark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,13 +26,24 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 install: $(STAMP)  ## create .venv and install dlbook with the book and test extras
 
+# After the build: `sync` copies the chapters' notebooks into chapters/ (commit them);
+# CI runs `make book NOTEBOOKS=check`, which fails when they are stale instead.
+NOTEBOOKS ?= sync
+# The build's kernels: strict self-checks (a rejected solution fails the build) and
+# glue that prints nothing (the page quotes the values).
+BUILD_ENV := DLBOOK_BOOK_BUILD=1 DLBOOK_CHECK_STRICT=1
+
 book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the pins change)
-	$(PY) tools/cache_guard.py --build-dir $(BUILD)
-	$(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
+	$(PY) -m tools.cache_guard --build-dir $(BUILD)
+	$(BUILD_ENV) $(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
+	$(PY) -m tools.notebooks $(NOTEBOOKS) --toc $(TOC) --build-dir $(BUILD)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
 
 test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
 	$(PY) -m pytest tests dlbook -m "not site" -q
+
+test-notebooks: $(STAMP)  ## run every chapter notebook in a bare Colab-like kernel (commit first)
+	$(PY) -m tools.notebook_check $(if $(NOTEBOOK_LATEST),--latest) $(if $(NOTEBOOK_BINDER),--binder)
 
 test-site: $(STAMP)  ## checks of the built site in _build/html (run after make book)
 	SITE_DIR=$(BUILD)/html TOC=$(TOC) $(PY) -m pytest tests/site -m site -q

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
-from types import ModuleType
 
 import torch
 
@@ -19,13 +17,3 @@ REQUIRE_CUDA = os.environ.get("DLBOOK_REQUIRE_CUDA") == "1"
 def available_devices() -> list[str]:
     """The devices to parametrise device tests over: the CPU, plus CUDA when present."""
     return ["cpu", "cuda"] if HAS_CUDA else ["cpu"]
-
-
-def load_tool(name: str) -> ModuleType:
-    """Import ``tools/<name>.py`` (the tools are scripts, not a package)."""
-    path = ROOT / "tools" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

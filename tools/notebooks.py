@@ -1,158 +1,201 @@
-"""Keep every chapter's paired notebook (chapters/<slug>.ipynb) in sync with its MyST source.
+"""The chapters as notebooks: the ones in the repository and the ones the website offers.
 
-Colab cannot open a MyST Markdown page, so each chapter written as a MyST
-notebook (a ``.md`` file whose front matter has a ``kernelspec``) gets a paired
-``.ipynb`` beside it. The pair is generated, never edited by hand:
+Colab, Binder and Jupyter cannot read MyST, so every chapter also exists as a plain
+notebook, generated from its MyST source and the built site, never edited by hand:
 
-* the cells are those of the ``.md`` (converted with jupytext), without outputs;
-* a first, set-up cell installs ``dlbook`` from the same repository and revision
-  as the notebook when it is not importable (a bare Colab or Binder kernel), so a
-  chapter never calls a different version of the library than the one it was
-  written for;
-* cell ids are derived from the cell contents, so the output is deterministic.
+* ``chapters/<slug>.ipynb`` (the **repository notebook**, opened by the launch
+  buttons and by anyone browsing the repository): no outputs; Markdown in the subset
+  Colab and JupyterLab render, with the values, numbers and titles of the build
+  filled in (:mod:`tools.myst_to_jupyter`); measured values (timings) point at the
+  code that prints them, so that the file does not change with every build.
+* ``_build/html/_sources/<page>.ipynb`` (the **downloaded notebook**): the same, with
+  the executed outputs and the measured values of the build.
 
-The repository URL and the revision come from ``_config.yml`` (``repository.url``
-and ``repository.branch``), the same keys the site's launch buttons use: the
-notebooks on ``main`` install ``dlbook`` from ``main``; a release branch that sets
-``repository.branch`` to its tag gets notebooks that install that tag.
+Both start with a set-up cell that installs ``dlbook`` (with the ``notebook`` extra,
+the packages the chapters import beyond what Colab preinstalls) from the revision
+the notebook belongs to: the repository notebook from ``repository.branch`` of
+``_config.yml`` (``main``, or a release tag: ``sync --ref v1.2.0``), the downloaded
+one from the commit that built the site. The cell records the versions the chapter
+was executed with and prints a warning when the reader's dlbook or torch differs
+in its major or minor version.
 
-Usage::
+The book's Sphinx extension writes both kinds at the end of every HTML build; the
+repository notebooks go to ``_build/notebooks/`` first. Then::
 
-    python tools/notebooks.py sync     # write every pair that is missing or stale
-    python tools/notebooks.py sync --fail-if-changed   # the same, exit 1 if it wrote
-    python tools/notebooks.py check    # exit 1, naming each pair that differs
+    python -m tools.notebooks sync    # copy the ones that changed into chapters/
+    python -m tools.notebooks check   # exit 1 when chapters/*.ipynb are stale
 
-The pre-commit hook runs ``sync``; ``tests/test_notebook_pairing.py`` runs the check.
+``check`` compares everything but the glued values, which may differ in their last
+digits from one machine to another.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import platform
+import re
+import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jupytext
 import nbformat
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = "chapters"
+from . import config
+from .myst_to_jupyter import (
+    FOLDED_TAG,
+    SOLUTION_TAG,
+    Citation,
+    ConversionError,
+    GlueValue,
+    Options,
+    Target,
+    convert,
+    leftover_myst,
+)
+
+ROOT = config.ROOT
 SETUP_TAG = "dlbook-setup"
-SYNC = "python tools/notebooks.py sync"
+GLUE_MIME_PREFIX = "application/papermill.record/"
+BUILT = "notebooks"  # where, inside the build directory, the repository notebooks go
+SYNC = "python -m tools.notebooks sync"
+
+__all__ = [
+    "SETUP_TAG",
+    "BookIndex",
+    "Edition",
+    "check",
+    "export",
+    "setup_cell",
+    "sync",
+]
 
 
-def book_config(root: Path = ROOT) -> dict[str, Any]:
-    """The parsed ``_config.yml`` of the book."""
-    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+# --------------------------------------------------------------------- the edition
 
 
-def repository(root: Path = ROOT) -> tuple[str, str]:
-    """The repository URL (no trailing slash or ``.git``) and the revision the notebooks install."""
-    repo = book_config(root).get("repository") or {}
-    url = str(repo.get("url") or "").strip().rstrip("/")
-    if not url:
-        raise SystemExit("_config.yml has no repository.url")
-    url = url.removesuffix(".git")
-    branch = str(repo.get("branch") or "main").strip()
-    return url, branch
+@dataclass(frozen=True)
+class Edition:
+    """Which library a notebook belongs to: where to install it from, and the versions."""
+
+    url: str  #: the repository
+    ref: str  #: the revision the set-up cell installs (branch, tag or commit)
+    site: str  #: the website of this edition
+    dlbook: str  #: dlbook's version
+    torch: str  #: torch's version (major.minor.patch, no local label)
+    python: str  #: major.minor
+    built: str = ""  #: the commit that built the notebook ("" for repository notebooks)
+
+    @property
+    def requirement(self) -> str:
+        return f"dlbook[notebook] @ git+{self.url}@{self.ref}"
+
+    def metadata(self) -> dict[str, str]:
+        data = {
+            "dlbook": self.dlbook,
+            "torch": self.torch,
+            "python": self.python,
+            "install": self.requirement,
+            "site": self.site,
+        }
+        if self.built:
+            data["built_from"] = self.built
+        return data
 
 
-def install_requirement(url: str, ref: str) -> str:
-    """The pip requirement that installs dlbook from ``url`` at revision ``ref``."""
-    return f"dlbook @ git+{url}@{ref}"
+def _dlbook_version(root: Path) -> str:
+    text = (root / "dlbook" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__ = "([^"]+)"', text, re.M)
+    if match is None:
+        raise SystemExit("dlbook/__init__.py has no __version__")
+    return match.group(1)
 
 
-def toc_docnames(root: Path = ROOT, toc: Path | None = None) -> list[str]:
-    """Every document named in the table of contents, in order (without suffix)."""
-    data = yaml.safe_load((toc or root / "_toc.yml").read_text(encoding="utf-8")) or {}
-    names: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                if isinstance(node.get(key), str):
-                    names.append(str(Path(node[key]).with_suffix("")))
-            for value in node.values():
-                if isinstance(value, (dict, list)):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(data)
-    return list(dict.fromkeys(names))
+def _torch_version(root: Path) -> str:
+    """The torch the book is built with: the pin of the lock file."""
+    lock = root / "requirements" / "constraints.txt"
+    match = re.search(r"^torch==([\w.]+)", lock.read_text(encoding="utf-8"), re.M)
+    if match is None:
+        raise SystemExit(f"{lock} does not pin torch")
+    return match.group(1).split("+")[0]
 
 
-def is_notebook_source(path: Path) -> bool:
-    """True when ``path`` is a MyST notebook: a ``.md`` whose front matter has a kernelspec."""
-    if path.suffix != ".md" or not path.is_file():
-        return False
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---"):
-        return False
-    end = text.find("\n---", 3)
-    if end < 0:
-        return False
+def git_commit(root: Path = ROOT) -> str:
+    """The commit checked out at ``root`` ("" outside a git checkout)."""
     try:
-        front = yaml.safe_load(text[3:end]) or {}
-    except yaml.YAMLError:
-        return False
-    return isinstance(front, dict) and "kernelspec" in front
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return result.stdout.strip()
 
 
-def toc_notebook_sources(root: Path = ROOT, toc: Path | None = None) -> list[Path]:
-    """The MyST notebook sources of every chapter in the table of contents."""
-    paths = (root / f"{name}.md" for name in toc_docnames(root, toc))
-    return [path for path in paths if is_notebook_source(path)]
+def edition(root: Path = ROOT, *, ref: str | None = None, built: bool = False) -> Edition:
+    """The edition of the book at ``root``.
 
-
-def all_notebook_sources(root: Path = ROOT) -> list[Path]:
-    """Every MyST notebook in chapters/, except drafts and templates (names starting with _)."""
-    return [
-        path
-        for path in sorted((root / CHAPTERS).glob("*.md"))
-        if not path.name.startswith("_") and is_notebook_source(path)
-    ]
-
-
-def setup_source(url: str, ref: str) -> str:
-    """The code of the set-up cell that installs dlbook where it is missing."""
-    requirement = install_requirement(url, ref)
-    return "\n".join(
-        [
-            "#@title Set-up: install the book's library, dlbook, where it is missing",
-            "# In Colab or a bare kernel, install dlbook from the same repository and",
-            "# revision as this notebook, so the code below calls the library it was",
-            "# written for. Where dlbook is already installed, nothing happens.",
-            "import importlib",
-            "import importlib.util",
-            "import subprocess",
-            "import sys",
-            "",
-            'if importlib.util.find_spec("dlbook") is None:',
-            "    subprocess.run(",
-            '        [sys.executable, "-m", "pip", "install", "--quiet",',
-            f'         "{requirement}"],',
-            "        check=True,",
-            "    )",
-            "    importlib.invalidate_caches()",
-        ]
+    ``built=True`` describes a downloaded notebook: it installs the commit that built it.
+    """
+    repo = config.repository(root)
+    commit = git_commit(root) if built else ""
+    return Edition(
+        url=repo.url,
+        ref=ref or (commit if built and commit else repo.branch),
+        site=repo.site,
+        dlbook=_dlbook_version(root),
+        torch=_torch_version(root),
+        python=f"{sys.version_info.major}.{sys.version_info.minor}",
+        built=commit,
     )
 
 
-def setup_cell(url: str, ref: str) -> nbformat.NotebookNode:
-    """The first cell of every paired or downloaded notebook (hidden on the website)."""
+SETUP_TEMPLATE = '''\
+#@title Set-up: install the book's library, dlbook, where it is missing
+# Runs first in Colab, Binder or any kernel. Where dlbook is missing it installs the
+# revision this notebook belongs to, so that the code calls the library it was written for.
+import importlib.util
+import re
+import subprocess
+import sys
+
+EDITION = {edition}
+if importlib.util.find_spec("dlbook") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", EDITION["install"]],
+                   check=True)
+    importlib.invalidate_caches()
+
+import dlbook
+import torch
+
+for _name, _have in (("dlbook", dlbook.__version__), ("torch", torch.__version__)):
+    if re.findall(r"\\d+", _have)[:2] != re.findall(r"\\d+", EDITION[_name])[:2]:
+        print(f"Note: this notebook was executed with {{_name}} {{EDITION[_name]}} and you have "
+              f"{{_have}}, so results may differ. The matching library: "
+              f"pip install '{{EDITION['install']}}'")
+'''
+
+
+def setup_source(ed: Edition) -> str:
+    """The code of the set-up cell."""
+    literal = json.dumps(ed.metadata(), indent=4)
+    return SETUP_TEMPLATE.format(edition=literal).rstrip("\n")
+
+
+def setup_cell(ed: Edition) -> nbformat.NotebookNode:
+    """The first cell of every chapter notebook (never shown on the website)."""
     cell = nbformat.v4.new_code_cell(
-        setup_source(url, ref),
+        setup_source(ed),
         metadata={
             "cellView": "form",  # Colab shows the title and folds the code
             "jupyter": {"source_hidden": True},  # JupyterLab folds the code
             "tags": ["remove-cell", SETUP_TAG],  # myst-nb never shows it
         },
     )
+    cell["id"] = SETUP_TAG
     return cell
 
 
@@ -161,11 +204,165 @@ def has_setup_cell(nb: nbformat.NotebookNode) -> bool:
     return bool(nb.cells) and SETUP_TAG in nb.cells[0].get("metadata", {}).get("tags", [])
 
 
-def with_setup_cell(nb: nbformat.NotebookNode, url: str, ref: str) -> nbformat.NotebookNode:
-    """``nb`` with the set-up cell first (an existing one is replaced)."""
-    cells = list(nb.cells[1:] if has_setup_cell(nb) else nb.cells)
-    nb.cells = [setup_cell(url, ref), *cells]
-    return nb
+# ------------------------------------------------------------------ the built book
+
+
+ID = re.compile(r'<(?P<tag>\w+)(?P<attrs>[^>]*?)\sid="(?P<id>[^"]+)"')
+EQNO = re.compile(
+    r'<span class="eqno">(?P<number>\([^)<]*\))<a class="headerlink" href="#equation-(?P<label>[^"]+)"'
+)
+CAPTION_NUMBER = re.compile(r'<span class="caption-number">(?P<number>[^<]*?)\s*</span>')
+HEADING = re.compile(r"<h(?P<level>[1-6])[^>]*>(?P<inner>.*?)</h(?P=level)>", re.S)
+TAGS = re.compile(r"<[^>]+>")
+CITE = re.compile(  # {cite:p}: [<a href="bibliography.html#cite-key">Authors, Year</a>]
+    r'<a class="reference internal" href="bibliography\.html#cite-(?P<key>[^"]+)"[^>]*>(?P<text>.*?)</a>', re.S
+)
+CITE_T = re.compile(  # {cite:t}: <span class="bibtex-citation">Authors [<a ...>Year</a>]</span>
+    r'<span class="bibtex-citation"[^>]*>(?P<authors>[^\[<]+?(?:<em>et al\.</em>)?)\s*\[<a class="reference internal" '
+    r'href="bibliography\.html#cite-(?P<key>[^"]+)"[^>]*>(?P<year>.*?)</a>\]</span>', re.S
+)
+TITLE = re.compile(r"<title>(?P<title>.*?)(?:\s*&#8212;.*)?</title>", re.S)
+
+
+def _text(html: str) -> str:
+    text = TAGS.sub("", html).replace("#", "").strip()
+    return re.sub(r"\s+", " ", text)
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+@dataclass
+class BookIndex:
+    """Numbers, titles and citations of the built site, found in its HTML."""
+
+    site: str
+    targets: dict[str, Target] = field(default_factory=dict)
+    pages: dict[str, Target] = field(default_factory=dict)
+    citations: dict[str, Citation] = field(default_factory=dict)
+
+    @classmethod
+    def from_html(cls, site_dir: Path, docnames: Iterable[str], site: str) -> BookIndex:
+        index = cls(site=site)
+        for docname in docnames:
+            path = site_dir / f"{docname}.html"
+            if path.exists():
+                index._read(docname, path.read_text(encoding="utf-8"))
+        return index
+
+    def _read(self, docname: str, html: str) -> None:
+        title = TITLE.search(html)
+        heading = HEADING.search(html[html.find('<article') :] if "<article" in html else html)
+        page_title = _text(heading.group("inner")) if heading else (title.group("title") if title else docname)
+        page_title = _unescape(re.sub(r"^[\d.]+\s+", "", page_title))
+        self.pages[docname] = Target("page", docname, "", "", page_title)
+        for match in EQNO.finditer(html):
+            label = match.group("label")
+            self.targets[label] = Target("equation", docname, f"equation-{label}", match.group("number"))
+        for match in ID.finditer(html):
+            tag, attrs, anchor = match.group("tag"), match.group("attrs"), match.group("id")
+            if anchor.startswith("equation-") or anchor in self.targets:
+                continue
+            after = html[match.end() : match.end() + 4000]
+            if tag == "figure":
+                kind = "figure"
+            elif tag == "table":
+                kind = "table"
+            elif tag == "div" and "exercise" in attrs:
+                kind = "exercise"
+            elif tag == "section" or (tag == "span" and re.match(r"\s*></span>\s*<h[1-6]", after)):
+                kind = "section"
+            else:
+                continue
+            number = CAPTION_NUMBER.search(after) if kind != "section" else None
+            text = ""
+            if kind == "section":
+                head = HEADING.search(after)
+                text = _unescape(_text(head.group("inner"))) if head else ""
+                section = re.match(r"([\d.]+)\.\s", text)
+                num = section.group(1) if section else ""
+                text = text[section.end() :] if section else text
+                self.targets[anchor] = Target("section", docname, anchor, num, text)
+                continue
+            self.targets[anchor] = Target(
+                kind, docname, anchor, _unescape(number.group("number")) if number else "", ""
+            )
+        for match in CITE_T.finditer(html):
+            authors, year = _unescape(_text(match.group("authors"))), _unescape(_text(match.group("year")))
+            self.citations.setdefault(match.group("key"), Citation(authors, year))
+        for match in CITE.finditer(html):
+            text = _unescape(_text(match.group("text")))
+            authors, _, year = text.rpartition(", ")
+            if authors and year:
+                self.citations.setdefault(match.group("key"), Citation(authors, year))
+
+
+def glue_values(executed: nbformat.NotebookNode | None, glue_json: Path | None = None) -> dict[str, GlueValue]:
+    """Every value a chapter glued: from its executed notebook, or myst-nb's ``.glue.json``."""
+    outputs: list[Any] = []
+    if glue_json is not None and glue_json.exists():  # myst-nb's record of the page
+        outputs = list(json.loads(glue_json.read_text(encoding="utf-8")).values())
+    if executed is not None:
+        for cell in executed.cells:
+            if cell.cell_type == "code":
+                outputs.extend(cell.get("outputs", []))
+    values: dict[str, GlueValue] = {}
+    for output in outputs:
+        meta = output.get("metadata", {}) or {}
+        record = meta.get("scrapbook")
+        if not record:
+            continue
+        prefix = record.get("mime_prefix", "")
+        data = {key.removeprefix(prefix): value for key, value in output.get("data", {}).items()}
+        measured = bool((meta.get("dlbook") or {}).get("measured"))
+        values[record["name"]] = GlueValue(data, measured)
+    return values
+
+
+@dataclass
+class BookResolver:
+    """The :class:`~tools.myst_to_jupyter.Resolver` of one chapter of the built book."""
+
+    index: BookIndex
+    glues: dict[str, GlueValue]
+    placeholder: bool = False  #: glued values as placeholders (for ``check``)
+
+    @property
+    def site(self) -> str:
+        return self.index.site
+
+    def glue(self, name: str) -> GlueValue | None:
+        if self.placeholder:
+            value = self.glues.get(name)
+            measured = value.measured if value is not None else False
+            return GlueValue({"text/plain": f"\x00{name}\x00", "text/markdown": f"\x00{name}\x00"}, measured)
+        return self.glues.get(name)
+
+    def target(self, label: str) -> Target | None:
+        return self.index.targets.get(label)
+
+    def page(self, docname: str) -> Target | None:
+        return self.index.pages.get(docname)
+
+    def citation(self, key: str) -> Citation | None:
+        return self.index.citations.get(key)
+
+
+def _format_text(text: str, spec: str) -> str:
+    from myst_nb.core.variables import format_plain_text
+
+    if text.startswith("\x00"):  # a placeholder (check): nothing to format
+        return text
+    try:
+        return str(format_plain_text(text, spec))
+    except ValueError as error:
+        raise ConversionError(f"cannot format {text!r} with {spec!r}: {error}") from error
+
+
+# ------------------------------------------------------------------------ export
 
 
 def stable_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -179,17 +376,54 @@ def stable_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def paired_notebook(source: Path, url: str, ref: str) -> nbformat.NotebookNode:
-    """The notebook paired with the MyST file ``source``."""
+def read_source(source: Path) -> nbformat.NotebookNode:
+    """The MyST chapter as jupytext reads it."""
+    import jupytext
+
     nb = jupytext.read(source, fmt="md:myst")
     nb.nbformat, nb.nbformat_minor = 4, 5
-    nb.metadata.pop("jupytext", None)  # the pair is generated, not a jupytext-paired file
-    nb.metadata.setdefault("language_info", {"name": "python"})
-    nb.metadata["colab"] = {"provenance": [], "toc_visible": True}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return stable_ids(with_setup_cell(nb, url, ref))
+    return nb
+
+
+def export(
+    source: Path,
+    docname: str,
+    index: BookIndex,
+    glues: dict[str, GlueValue],
+    ed: Edition,
+    *,
+    executed: nbformat.NotebookNode | None = None,
+    placeholder: bool = False,
+) -> nbformat.NotebookNode:
+    """The plain notebook of the chapter ``source``.
+
+    With ``executed`` (the chapter's executed notebook) the code cells get its
+    outputs and measured values are written as numbers: a downloaded notebook.
+    Without, it is a repository notebook.
+    """
+    nb = stable_ids(read_source(source))  # ids of the MyST cells: the same whatever the values
+    resolver = BookResolver(index, glues, placeholder=placeholder)
+    options = Options(measured_values=executed is not None, format_text=_format_text)
+    converted = convert(nb, resolver, docname, options)
+    if executed is not None:
+        code = [cell for cell in executed.cells if cell.cell_type == "code" and SETUP_TAG not in cell.metadata.get("tags", [])]
+        mine = [cell for cell in converted.cells if cell.cell_type == "code"]
+        if len(code) != len(mine):
+            raise SystemExit(f"{docname}: the executed notebook has {len(code)} code cells, the source {len(mine)}")
+        for cell, done in zip(mine, code):
+            cell.outputs = done.get("outputs", [])
+            cell.execution_count = done.get("execution_count")
+    else:
+        for cell in converted.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+    converted.metadata.pop("jupytext", None)
+    converted.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    converted.metadata["language_info"] = {"name": "python"}
+    converted.metadata["colab"] = {"provenance": [], "toc_visible": True}
+    converted.metadata["dlbook"] = ed.metadata()
+    converted.cells = [setup_cell(ed), *converted.cells]
+    return converted
 
 
 def render(nb: nbformat.NotebookNode) -> str:
@@ -197,78 +431,132 @@ def render(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb, version=4) + "\n"
 
 
-def pair_path(source: Path) -> Path:
-    """The path of the notebook paired with ``source``."""
-    return source.with_suffix(".ipynb")
+# ------------------------------------------------------------------ sync and check
 
 
-def expected_pairs(sources: Iterable[Path], root: Path = ROOT) -> Iterator[tuple[Path, str]]:
-    """``(notebook path, expected text)`` for each source."""
-    url, ref = repository(root)
-    for source in sources:
-        yield pair_path(source), render(paired_notebook(source, url, ref))
+def built_path(docname: str, build_dir: Path) -> Path:
+    """Where the build writes the repository notebook of ``docname``."""
+    return build_dir / BUILT / f"{docname}.ipynb"
 
 
-def problems(root: Path = ROOT, toc: Path | None = None) -> list[str]:
-    """Every way the pairs of the book's chapters differ from their sources (empty: in sync).
-
-    Each MyST notebook of the table of contents must have a pair equal to what ``sync``
-    writes, and every notebook in chapters/ must have a source. (A chapter not yet in
-    the table of contents is paired by ``sync`` and the pre-commit hook, but not checked.)
-    """
-    found: list[str] = []
-    required = toc_notebook_sources(root, toc)
-    for notebook in sorted((root / CHAPTERS).glob("*.ipynb")):
-        source = notebook.with_suffix(".md")
-        if not is_notebook_source(source):
-            rel = notebook.relative_to(root)
-            found.append(f"{rel}: no MyST notebook {source.relative_to(root)} to pair with")
-    for source in required:
-        notebook = pair_path(source)
-        rel = notebook.relative_to(root)
-        if not notebook.exists():
-            found.append(f"{rel}: missing (run `{SYNC}`)")
-            continue
-        ((_, expected),) = expected_pairs([source], root)
-        if notebook.read_text(encoding="utf-8") != expected:
-            found.append(f"{rel}: differs from {source.name} (run `{SYNC}`)")
-    return found
-
-
-def sync(root: Path = ROOT, sources: Iterable[Path] | None = None) -> list[Path]:
-    """Write each pair that is missing or stale; return the paths written."""
-    chosen = (
-        list(sources)
-        if sources is not None
-        else sorted(set(all_notebook_sources(root)) | set(toc_notebook_sources(root)))
-    )
+def sync(build_dir: Path, root: Path = ROOT, toc: Path | None = None) -> list[Path]:
+    """Copy each repository notebook the last build wrote into ``chapters/`` when it differs."""
     written = []
-    for notebook, text in expected_pairs(chosen, root):
-        if not notebook.exists() or notebook.read_text(encoding="utf-8") != text:
-            notebook.write_text(text, encoding="utf-8")
-            written.append(notebook)
+    for source in config.toc_notebook_sources(root, toc):
+        docname = source.relative_to(root).with_suffix("").as_posix()
+        built = built_path(docname, build_dir)
+        if not built.exists():
+            raise SystemExit(f"{built} is missing: build the site first (make book)")
+        target = source.with_suffix(".ipynb")
+        text = built.read_text(encoding="utf-8")
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
     return written
 
 
+def check(build_dir: Path, root: Path = ROOT, toc: Path | None = None) -> list[str]:
+    """Every way ``chapters/*.ipynb`` differ from what the last build would write.
+
+    Glued values are not compared (they may differ in their last digits between
+    machines); everything else is: the cells, their code, the Markdown around the
+    values, the set-up cell and the metadata.
+    """
+    problems = []
+    for source in config.toc_notebook_sources(root, toc):
+        docname = source.relative_to(root).with_suffix("").as_posix()
+        pattern_file = built_path(docname, build_dir).with_suffix(".pattern")
+        target = source.with_suffix(".ipynb")
+        rel = target.relative_to(root)
+        if not target.exists():
+            problems.append(f"{rel}: missing (run `make book` and commit it)")
+            continue
+        if not pattern_file.exists():
+            problems.append(f"{pattern_file}: missing: build the site first (make book)")
+            continue
+        parts = json.loads(pattern_file.read_text(encoding="utf-8"))
+        pattern = re.compile(r"(?:[^\n]*?)".join(re.escape(part) for part in parts) + r"\Z", re.S)
+        if not pattern.match(target.read_text(encoding="utf-8")):
+            problems.append(f"{rel}: differs from {source.name} (run `make book` and commit it)")
+    for notebook in sorted((root / config.CHAPTERS).glob("*.ipynb")):
+        if not config.is_notebook_source(notebook.with_suffix(".md")):
+            problems.append(f"{notebook.relative_to(root)}: no MyST chapter to belong to")
+    return problems
+
+
+def problems_in(nb: nbformat.NotebookNode) -> list[str]:
+    """What keeps a generated notebook from reading as a plain notebook."""
+    found = []
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for what in leftover_myst(cell.source):
+                found.append(f"cell {number}: {what} in Markdown")
+            if "<details>" in cell.source and cell.source.count("<details>") != cell.source.count("</details>"):
+                found.append(f"cell {number}: unbalanced <details>")
+        tags = cell.get("metadata", {}).get("tags", [])
+        if SOLUTION_TAG in tags and not cell.metadata.get("jupyter", {}).get("source_hidden"):
+            found.append(f"cell {number}: solution code is not hidden")
+    return found
+
+
+def write_notebooks(
+    root: Path,
+    build_dir: Path,
+    site_dir: Path,
+    docnames: list[str],
+    executed: dict[str, nbformat.NotebookNode],
+    glue_dir: Path,
+) -> list[str]:
+    """Write the repository and downloaded notebooks of ``docnames`` after an HTML build.
+
+    Returns the problems found (MyST left over, solutions not hidden).
+    """
+    repo = config.repository(root)
+    index = BookIndex.from_html(site_dir, config.toc_docnames(root), repo.site)
+    repo_edition = edition(root)
+    built_edition = edition(root, built=True)
+    found = []
+    for docname in docnames:
+        source = root / f"{docname}.md"
+        glues = glue_values(executed.get(docname), glue_dir / f"{docname}.glue.json")
+        try:
+            plain = export(source, docname, index, glues, repo_edition)
+        except ConversionError as error:
+            found.append(f"{docname}: {error}")
+            continue
+        for problem in problems_in(plain):
+            found.append(f"{docname}: {problem}")
+        out = built_path(docname, build_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(plain), encoding="utf-8")
+        placeholder = render(export(source, docname, index, glues, repo_edition, placeholder=True))
+        parts = re.split("\\\\u0000[^\\\\]*?\\\\u0000", placeholder)
+        out.with_suffix(".pattern").write_text(json.dumps(parts), encoding="utf-8")
+        if docname in executed:
+            download = export(source, docname, index, glues, built_edition, executed=executed[docname])
+            target = site_dir / "_sources" / f"{docname}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(download), encoding="utf-8")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["sync", "check"])
-    parser.add_argument(
-        "--fail-if-changed",
-        action="store_true",
-        help="sync: exit 1 when a notebook was written (pre-commit then stops the commit)",
-    )
+    parser.add_argument("--toc", default=None, help="the table of contents (default _toc.yml)")
+    parser.add_argument("--build-dir", default=str(ROOT / "_build"), help="default _build")
     args = parser.parse_args(argv)
+    toc = Path(args.toc).resolve() if args.toc else None
+    build_dir = Path(args.build_dir).resolve()
     if args.command == "sync":
-        written = sync()
-        for path in written:
-            print(f"notebooks: wrote {path.relative_to(ROOT)} (git add it)")
-        return 1 if written and args.fail_if_changed else 0
-    found = problems()
+        for path in sync(build_dir, ROOT, toc):
+            print(f"notebooks: updated {path.relative_to(ROOT)} (commit it)")
+        return 0
+    found = check(build_dir, ROOT, toc)
     for line in found:
         print(f"notebooks: {line}", file=sys.stderr)
     if not found:
-        print("notebooks: every paired notebook is in sync with its chapter.")
+        print("notebooks: chapters/*.ipynb match the chapters.")
     return 1 if found else 0
 
 

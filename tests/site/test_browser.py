@@ -34,7 +34,8 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 import pytest
-from helpers import load_tool
+
+from tools import config
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
@@ -60,11 +61,11 @@ WAIT_FOR_MATHJAX = """async () => {
 }"""
 
 
-nbtool = load_tool("notebooks")
-URL, REF = nbtool.repository(ROOT)
-TOC_PAGES = nbtool.toc_docnames(ROOT, TOC)
+_repo = config.repository(ROOT)
+URL, REF = _repo.url, _repo.branch
+TOC_PAGES = config.toc_docnames(ROOT, TOC)
 NOTEBOOKS = [
-    p.relative_to(ROOT).with_suffix("").as_posix() for p in nbtool.toc_notebook_sources(ROOT, TOC)
+    p.relative_to(ROOT).with_suffix("").as_posix() for p in config.toc_notebook_sources(ROOT, TOC)
 ]
 # The pages Sphinx adds (index, search, general and module index) plus every toc page.
 EXTRA_PAGES = sorted(p.stem for p in SITE.glob("*.html")) if SITE.is_dir() else []

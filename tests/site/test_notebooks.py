@@ -1,14 +1,14 @@
-"""Launching and downloading chapters: checks of the built site and the paired notebooks.
+"""Launching and downloading chapters: checks of the built site and of the chapters' notebooks.
 
 For every chapter of _toc.yml that is a notebook:
 
-* its paired notebook chapters/<slug>.ipynb exists, matches the .md
-  (tools/notebooks.py) and its first cell installs dlbook from the repository and
-  revision named in _config.yml;
+* its notebook in the repository, chapters/<slug>.ipynb, is what this build would
+  write (tools.notebooks check: everything but the glued values);
 * the page's Colab and Binder buttons open that notebook, in that repository, at
   that revision; the edit button opens the .md;
 * the page offers the .md and an .ipynb for download, and the .ipynb carries the
-  executed outputs and the set-up cell.
+  executed outputs, plain Markdown with the build's values, and a set-up cell that
+  installs the commit that built the site.
 
 The site directory is ``$SITE_DIR`` (default ``_build/html``), built from the
 table of contents ``$TOC`` (default ``_toc.yml``).
@@ -22,8 +22,10 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import nbformat
 import pytest
-from helpers import load_tool
+
+from tools import config, notebooks
 
 bs4 = pytest.importorskip("bs4")
 
@@ -32,12 +34,12 @@ SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
 TOC = ROOT / os.environ.get("TOC", "_toc.yml")  # the table of contents the site was built with
 
 
-nbtool = load_tool("notebooks")
-URL, REF = nbtool.repository(ROOT)
+REPO = config.repository(ROOT)
+URL, REF = REPO.url, REPO.branch
 OWNER_REPO = urlparse(URL).path.strip("/")
 CHAPTERS = [
     path.relative_to(ROOT).with_suffix("").as_posix()
-    for path in nbtool.toc_notebook_sources(ROOT, TOC)
+    for path in config.toc_notebook_sources(ROOT, TOC)
 ]
 
 
@@ -65,15 +67,8 @@ def test_toc_has_notebook_chapters() -> None:
     assert CHAPTERS, "no chapter listed in _toc.yml is a MyST notebook"
 
 
-@pytest.mark.parametrize("docname", CHAPTERS)
-def test_paired_notebook_matches_its_chapter(docname: str) -> None:
-    source = ROOT / f"{docname}.md"
-    notebook = source.with_suffix(".ipynb")
-    assert notebook.exists(), f"{notebook.name} is missing: run `{nbtool.SYNC}`"
-    ((_, expected),) = nbtool.expected_pairs([source])
-    assert notebook.read_text(encoding="utf-8") == expected, f"run `{nbtool.SYNC}`"
-    first = json.loads(expected)["cells"][0]
-    assert nbtool.install_requirement(URL, REF) in "".join(first["source"])
+def test_repository_notebooks_are_what_this_build_writes(site: Path) -> None:
+    assert notebooks.check(site.parent, ROOT, TOC) == []
 
 
 @pytest.mark.parametrize("docname", CHAPTERS)
@@ -125,8 +120,13 @@ def test_downloads_are_the_source_and_the_executed_notebook(site: Path, docname:
     )
     nb = json.loads(downloads[".ipynb"].read_text(encoding="utf-8"))
     setup, *cells = nb["cells"]
-    assert nbtool.SETUP_TAG in setup["metadata"].get("tags", [])
-    assert nbtool.install_requirement(URL, REF) in "".join(setup["source"])
+    assert notebooks.SETUP_TAG in setup["metadata"].get("tags", [])
+    built = notebooks.git_commit(ROOT)
+    assert f"dlbook[notebook] @ git+{URL}@{built}" in "".join(setup["source"]), (
+        "a downloaded notebook installs the commit that built the site"
+    )
+    assert nb["metadata"]["dlbook"]["built_from"] == built
+    assert notebooks.problems_in(nbformat.reads(json.dumps(nb), as_version=4)) == []
     code = [cell for cell in cells if cell["cell_type"] == "code"]
     if code:
         with_outputs = [cell for cell in code if cell.get("outputs")]

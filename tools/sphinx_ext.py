@@ -1,41 +1,28 @@
-"""Sphinx extension of the book (loaded from _config.yml, ``sphinx.local_extensions``).
+"""The book's Sphinx extension: what stock Sphinx and Jupyter Book 1 cannot do.
 
-It adds what the stock Jupyter Book 1 stack lacks:
+Loaded from ``_config.yml`` (``sphinx.local_extensions``). Everything that is only
+configuration lives in ``_config.yml``; this module does three things:
 
-1. **API reference from the package.** A page that contains the block
+1. **The API page from the package.** A page that contains the block
 
    .. code-block:: markdown
 
       ```{dlbook-api}
       ```
 
-   gets, in its place, one section per public module of ``dlbook`` (found by walking
-   the package, so modules added later appear without editing the page), each with
-   the module docstring and every public object of its ``__all__`` rendered by
-   autodoc and napoleon (numpydoc style). An object is documented once, in the module
-   that defines it; modules that re-export it link to it; a "source" link
-   (sphinx.ext.linkcode) opens its lines in the repository at ``repository.branch``.
-   The page is re-read on every build, so it never shows a stale signature.
+   gets one section per public module of ``dlbook`` (found by walking the package, so
+   that a new module appears without editing the page), each documenting the objects
+   of the module's ``__all__`` with autodoc: an object is documented once, in the
+   module that defines it; modules that re-export it link to it.
 
-2. **Downloaded notebooks with outputs.** sphinx-book-theme offers
-   ``_sources/<page>.ipynb`` for download, copied from ``jupyter_execute/``; myst-nb
-   writes that file without outputs when the page came from the execution cache. At
-   the end of the build every such notebook is rewritten with the outputs merged
-   from the cache and with the set-up cell of ``tools/notebooks.py`` first, so it
-   runs in a bare Colab or Binder kernel like the paired notebook does.
+2. **The chapters as notebooks.** At the end of an HTML build every chapter is
+   written as a plain notebook (:mod:`tools.notebooks`): the downloadable one, with
+   the executed outputs, into ``_sources/``, and the one kept in the repository into
+   ``_build/notebooks/``.
 
-3. **Quiet external types in the API page.** Type annotations and parameter types
-   name ``torch.Tensor``, ``numpy.ndarray`` and so on; without network access there
-   is no intersphinx inventory to link them, so in the API page they are shown as
-   plain text instead of failing the nitpicky build. References to ``dlbook``
-   objects are still checked.
-
-4. **Theme fixes found by the browser tests.** It drops the script tag sphinx-thebe
-   adds twice (the second one is a script error on every page), gives
-   pydata-sphinx-theme a default colour mode (without one it logs an error on every
-   page) and makes the visible sidebar buttons work (see ``SIDEBAR_TOGGLE_FIX``).
-   ``book_static/book.css`` keeps long signatures, titles and code names from
-   widening pages on a phone.
+3. **Two theme fixes found by the browser tests** (sphinx-thebe's inline script is
+   registered twice under Jupyter Book, and the second ``const`` declaration is a
+   script error on every page; source links for ``sphinx.ext.linkcode``).
 """
 
 from __future__ import annotations
@@ -55,32 +42,16 @@ from types import ModuleType
 from typing import Any
 
 import nbformat
-from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import notebooks  # tools/notebooks.py, beside this file
+from . import config as book_config
+from . import notebooks
 
 logger = logging.getLogger(__name__)
 
 API_BLOCK = re.compile(r"^```\{dlbook-api\}[ \t]*(?P<package>\S*)[ \t]*\n```[ \t]*$", re.MULTILINE)
-
-# Defaults for autodoc and napoleon; a value set in _config.yml wins.
-CONFIG_DEFAULTS: dict[str, Any] = {
-    "napoleon_google_docstring": False,
-    "napoleon_numpy_docstring": True,
-    "napoleon_use_rtype": False,
-    "napoleon_use_ivar": True,
-    "napoleon_custom_sections": ["Shape"],  # the torch.nn-style section of our layers
-    "autodoc_member_order": "bysource",
-    "autodoc_typehints": "signature",
-    "toc_object_entries_show_parents": "hide",
-    "python_maximum_signature_line_length": 88,  # longer signatures: one parameter a line
-}
-STATIC = Path(__file__).resolve().parent / "book_static"
-
 
 # --------------------------------------------------------------------------- API page
 
@@ -257,45 +228,6 @@ def _merge_api_docs(
     _api_docnames(env).update(_api_docnames(other) & docnames)
 
 
-def _quiet_external_types(
-    app: Sphinx, env: BuildEnvironment, node: Any, contnode: nodes.Element
-) -> nodes.Element | None:
-    """Show types outside dlbook (torch.Tensor, ndarray, ...) as plain text in the API page."""
-    if node.get("refdomain") != "py" or node.get("refdoc") not in _api_docnames(env):
-        return None
-    target = str(node.get("reftarget", "")).lstrip("~.")
-    if node.get("reftype") == "class" or target == "None":
-        return contnode  # annotations, base classes and parameter types
-    root = target.split(".")[0]
-    if root != "dlbook" and root in sys.modules:
-        return contnode  # an explicit link to torch, numpy, the standard library, ...
-    return None  # a broken link to dlbook itself is a real error
-
-
-REPR_DEFAULT = re.compile(
-    r"<(?:function|built-in function|class) '?([\w.]+)'?(?: at 0x[0-9a-f]+)?>|<[^<>]*>"
-)
-
-
-def _readable_signature(
-    app: Sphinx,
-    what: str,
-    name: str,
-    obj: Any,
-    options: Any,
-    signature: str | None,
-    return_annotation: str | None,
-) -> tuple[str | None, str | None] | None:
-    """Turn default values shown as ``<function f>`` or ``<factory>`` into Python.
-
-    Sphinx cannot parse a signature holding such a repr and then prints it as raw
-    text (with ``~`` prefixes and no links) on one unbreakable line.
-    """
-    if not signature or "<" not in signature:
-        return None
-    return REPR_DEFAULT.sub(lambda m: m.group(1) or "...", signature), return_annotation
-
-
 def _drop_inherited_data_docs(
     app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
 ) -> None:
@@ -371,41 +303,25 @@ def _prepare_download(
         _executed_notebook(app, pagename)
 
 
-def _write_downloads(app: Sphinx, exception: Exception | None) -> None:
-    """Rewrite each ``_sources/<page>.ipynb`` with outputs and the set-up cell first."""
+def _write_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """Write every chapter's downloadable and repository notebooks (:mod:`tools.notebooks`)."""
     if exception is not None or app.builder.format != "html":
         return
-    url, ref = notebooks.repository(Path(app.srcdir))
-    for docname in notebook_docnames(app.env):
+    root = Path(app.srcdir)
+    docnames = list(notebook_docnames(app.env))
+    executed = {}
+    for docname in docnames:
         nb = _executed_notebook(app, docname)
-        if nb is None:
-            continue
-        target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebooks.with_setup_cell(nb, url, ref), target)
+        if nb is not None:
+            executed[docname] = nb
+    glue_dir = Path(app.env.mystnb_config.output_folder)  # type: ignore[attr-defined]
+    outdir = Path(app.outdir)
+    problems = notebooks.write_notebooks(root, outdir.parent, outdir, docnames, executed, glue_dir)
+    for problem in problems:
+        logger.warning(f"notebook: {problem}", type="dlbook", subtype="notebook")
 
 
 # ------------------------------------------------------------------------------ setup
-
-# pydata-sphinx-theme 0.17 and sphinx-book-theme both bind their sidebar handlers to the
-# *first* element with class primary-toggle (or secondary-toggle), a button of the top
-# navbar that sphinx-book-theme hides; the visible button in the article header gets no
-# handler, so the navigation cannot be opened on a phone (pydata-sphinx-theme issue
-# 2451). Forward clicks on the other buttons to the first one.
-SIDEBAR_TOGGLE_FIX = """
-document.addEventListener("DOMContentLoaded", () => {
-  for (const selector of [".primary-toggle", ".secondary-toggle"]) {
-    const [bound, ...others] = document.querySelectorAll(selector);
-    for (const button of others) {
-      button.addEventListener("click", (event) => {
-        event.preventDefault();
-        event.stopPropagation();
-        bound.click();
-      });
-    }
-  }
-});
-"""
 
 
 def source_link(srcdir: Path, domain: str, info: dict[str, str]) -> str | None:
@@ -424,22 +340,13 @@ def source_link(srcdir: Path, domain: str, info: dict[str, str]) -> str | None:
         relative = path.relative_to(srcdir.resolve())
     except (TypeError, OSError, ValueError):
         return None  # a constant, or an object defined outside the repository
-    url, ref = notebooks.repository(srcdir)
-    return f"{url}/blob/{ref}/{relative.as_posix()}#L{start}-L{start + len(lines) - 1}"
+    repo = book_config.repository(srcdir)
+    return f"{repo.url}/blob/{repo.branch}/{relative.as_posix()}#L{start}-L{start + len(lines) - 1}"
 
 
-def _config_defaults(app: Sphinx, config: Any) -> None:
-    for name, value in CONFIG_DEFAULTS.items():
-        if name not in config._raw_config:
-            setattr(config, name, value)
+def _source_links(app: Sphinx, config: Any) -> None:
     if config.linkcode_resolve is None:
         config.linkcode_resolve = functools.partial(source_link, Path(app.srcdir))
-    # Without a default colour mode pydata-sphinx-theme logs a console error on every page.
-    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
-
-
-def _add_static(app: Sphinx) -> None:
-    app.config.html_static_path.append(str(STATIC))
 
 
 def _dedupe_scripts(
@@ -463,17 +370,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.autodoc")
     app.setup_extension("sphinx.ext.napoleon")
     app.setup_extension("sphinx.ext.linkcode")  # "[source]" links to the repository
-    app.connect("config-inited", _config_defaults)
-    app.add_js_file(None, body=SIDEBAR_TOGGLE_FIX)
-    app.connect("builder-inited", _add_static)
-    app.add_css_file("book.css")
+    app.connect("config-inited", _source_links)
     app.connect("source-read", _expand_api_blocks)
     app.connect("env-purge-doc", _purge_api_doc)
     app.connect("env-merge-info", _merge_api_docs)
-    app.connect("missing-reference", _quiet_external_types)
     app.connect("autodoc-process-docstring", _drop_inherited_data_docs)
-    app.connect("autodoc-process-signature", _readable_signature)
     app.connect("html-page-context", _prepare_download, priority=400)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
-    app.connect("build-finished", _write_downloads)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("build-finished", _write_notebooks)
+    return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}
