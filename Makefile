@@ -29,12 +29,15 @@ install: $(STAMP)  ## create .venv and install dlbook with the book and test ext
 # After the build: `sync` copies the chapters' notebooks into chapters/ (commit them);
 # CI runs `make book NOTEBOOKS=check`, which fails when they are stale instead.
 NOTEBOOKS ?= sync
+# Chapters execute in parallel before the site is built, one kernel per core.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # The build's kernels: strict self-checks (a rejected solution fails the build) and
 # glue that prints nothing (the page quotes the values).
 BUILD_ENV := DLBOOK_BOOK_BUILD=1 DLBOOK_CHECK_STRICT=1
 
 book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the pins change)
 	$(PY) -m tools.cache_guard --build-dir $(BUILD)
+	$(PY) -m tools.execute --build-dir $(BUILD) --toc $(TOC) --jobs $(JOBS)
 	$(BUILD_ENV) $(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
 	$(PY) -m tools.notebooks $(NOTEBOOKS) --toc $(TOC) --build-dir $(BUILD)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
@@ -57,9 +60,12 @@ typecheck: $(STAMP)  ## mypy on dlbook
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) mypy
 	$(BIN)/mypy
 
-serve: ## serve the built site on http://localhost:8000
+PORT ?= 8000
+serve: ## serve the built site on http://127.0.0.1:$(PORT) (PORT=8001 make serve for another port)
 	@test -f $(BUILD)/html/index.html || $(MAKE) book
-	$(PY) -m http.server 8000 --directory $(BUILD)/html
+	@$(PY) -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); r=s.connect_ex(('127.0.0.1', $(PORT))); s.close(); sys.exit(0 if r else 'port $(PORT) is busy: run make serve PORT=<another port>')"
+	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(BUILD)/html
 
 wheel: $(STAMP)  ## build the dlbook wheel into dist/
 	$(PY) -m pip wheel --no-deps -w dist .

@@ -10,7 +10,8 @@ would otherwise leave old outputs on the site. Before each build this guard
 2. fingerprints what the outputs depend on: the syntax of every module of that
    ``dlbook`` (docstrings and comments left out, so that editing documentation does
    not re-execute the book), its other files, ``pyproject.toml`` and the lock file,
-   every installed distribution and its version, and the full Python version;
+   every installed distribution and its version, the full Python version, and the
+   machine (processor model, GPUs, CUDA): the book reports timings of its machine;
 3. when the fingerprint differs from the one of the last build, removes the
    execution cache and the doctrees, so that every chapter executes again.
 
@@ -40,8 +41,26 @@ spec = importlib.util.find_spec("dlbook")
 distributions = sorted(
     {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}.items()
 )
+def cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+try:
+    import torch
+    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    cuda = torch.version.cuda
+except Exception:
+    gpus, cuda = [], None
 print(json.dumps({
     "dlbook": spec.origin if spec else None,
+    "cpu": cpu(),
+    "gpus": gpus,
+    "cuda": cuda,
     "python": sys.version,
     "implementation": platform.python_implementation(),
     "machine": platform.machine(),

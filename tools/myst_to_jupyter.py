@@ -375,7 +375,7 @@ def _directive(d: Directive, state: _State) -> str:
                 raise ConversionError(f"no number for equation {label!r}")
             body += f"\n\\tag{{{target.number.strip('()')}}}"
         return f"$$\n{body}\n$$"
-    if d.name in ("tableofcontents", "nb-exec-table", "bibliography", "dlbook-api"):
+    if d.name in ("tableofcontents", "nb-exec-table", "bibliography", "dlbook-api", "dlbook-execution"):
         page = state.resolver.page(state.page)
         title = page.title if page else "this page"
         return f"*This part of the page is on the website: [{title}]({_url(state.resolver, state.page)}).*"

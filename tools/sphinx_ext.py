@@ -32,8 +32,10 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import json
 import pkgutil
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,7 +44,10 @@ from types import ModuleType
 from typing import Any
 
 import nbformat
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
@@ -321,6 +326,70 @@ def _write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         logger.warning(f"notebook: {problem}", type="dlbook", subtype="notebook")
 
 
+# --------------------------------------------------------------------- execution page
+
+
+class ExecutionTable(SphinxDirective):
+    """``{dlbook-execution}``: when each chapter's outputs were made, and how long it took.
+
+    Read from ``execution.json``, which ``tools.execute`` writes into the build
+    directory; the page holding it is re-read on every build.
+    """
+
+    def run(self) -> list[nodes.Node]:
+        record_path = Path(self.env.app.outdir).parent / "execution.json"
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        _execution_docnames(self.env).add(self.env.docname)
+        self.env.note_dependency(str(record_path))
+        table = nodes.table(classes=["dlbook-execution"])
+        group = nodes.tgroup(cols=4)
+        table += group
+        for width in (40, 25, 15, 20):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += self._row(["Chapter", "Outputs made (UTC)", "Seconds", "In this build"])
+        body = nodes.tbody()
+        group += body
+        for docname in book_config.toc_docnames(Path(self.env.srcdir)):
+            entry = record.get(docname)
+            if entry is None:
+                continue
+            link = addnodes.pending_xref(
+                "", refdomain="std", reftype="doc", reftarget="/" + docname, refexplicit=False
+            )
+            link += nodes.inline(text=docname)
+            made = str(entry.get("executed", "")).replace("T", " ").removesuffix("+00:00")
+            seconds = f"{entry['seconds']:.1f}" if "seconds" in entry else ""
+            fresh = "executed" if entry.get("this_build") else "reused from the cache"
+            body += self._row([link, made, seconds, fresh])
+        if not len(body):
+            return [nodes.paragraph(text="No chapter was executed by this build's tools.")]
+        return [table]
+
+    @staticmethod
+    def _row(cells: list[Any]) -> nodes.row:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            entry += nodes.paragraph("", "", cell) if isinstance(cell, nodes.Node) else nodes.paragraph(text=str(cell))
+            row += entry
+        return row
+
+
+def _execution_docnames(env: BuildEnvironment) -> set[str]:
+    if not hasattr(env, "dlbook_execution_docnames"):
+        env.dlbook_execution_docnames = set()  # type: ignore[attr-defined]
+    return env.dlbook_execution_docnames  # type: ignore[attr-defined]
+
+
+def _reread_execution_page(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """The execution page describes this build: read it again every time."""
+    return sorted(_execution_docnames(env) - removed)
+
+
 # ------------------------------------------------------------------------------ setup
 
 
@@ -344,9 +413,30 @@ def source_link(srcdir: Path, domain: str, info: dict[str, str]) -> str | None:
     return f"{repo.url}/blob/{repo.branch}/{relative.as_posix()}#L{start}-L{start + len(lines) - 1}"
 
 
-def _source_links(app: Sphinx, config: Any) -> None:
+def edition_line(srcdir: Path) -> str:
+    """"Edition 0.2.0 (commit 1a2b3c4, 2026-12-01)": which dlbook and commit built the site.
+
+    The date is the commit's, so that two builds of one commit give the same pages.
+    """
+    version = notebooks.edition(srcdir).dlbook
+    try:
+        commit, date = subprocess.run(
+            ["git", "log", "-1", "--format=%h %cs"], cwd=srcdir, capture_output=True,
+            text=True, check=True,
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return f"Edition {version}."
+    url = book_config.repository(srcdir).url
+    return f'Edition {version} (commit <a href="{url}/commit/{commit}">{commit}</a>, {date}).'
+
+
+def _config_inited(app: Sphinx, config: Any) -> None:
     if config.linkcode_resolve is None:
         config.linkcode_resolve = functools.partial(source_link, Path(app.srcdir))
+    options = dict(config.html_theme_options or {})
+    footer = options.get("extra_footer", "")
+    options["extra_footer"] = f"<p>{edition_line(Path(app.srcdir))}</p>{footer}"
+    config.html_theme_options = options
 
 
 def _dedupe_scripts(
@@ -370,7 +460,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.autodoc")
     app.setup_extension("sphinx.ext.napoleon")
     app.setup_extension("sphinx.ext.linkcode")  # "[source]" links to the repository
-    app.connect("config-inited", _source_links)
+    app.connect("config-inited", _config_inited)
     app.connect("source-read", _expand_api_blocks)
     app.connect("env-purge-doc", _purge_api_doc)
     app.connect("env-merge-info", _merge_api_docs)
@@ -378,4 +468,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _prepare_download, priority=400)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("build-finished", _write_notebooks)
+    app.add_directive("dlbook-execution", ExecutionTable)
+    app.connect("env-get-outdated", _reread_execution_page)
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -28,6 +28,9 @@ ENVIRONMENT = {
     "python": "3.11.7 (main)",
     "implementation": "CPython",
     "machine": "x86_64",
+    "cpu": "Intel Xeon",
+    "gpus": [],
+    "cuda": None,
     "distributions": [["dlbook", "0.1.0"], ["numpy", "2.3.0"], ["torch", "2.13.0"]],
 }
 
@@ -66,6 +69,8 @@ def test_pycache_does_not_count(project: Path) -> None:
         {"distributions": [["dlbook", "0.1.0"], ["numpy", "2.3.0"], ["pandas", "3.0.0"], ["torch", "2.13.0"]]},
         {"python": "3.11.8 (main)"},
         {"machine": "aarch64"},
+        {"cpu": "AMD EPYC 9654"},
+        {"gpus": ["NVIDIA H100"], "cuda": "12.8"},
     ],
 )
 def test_the_installed_environment_changes_it(project: Path, change: dict) -> None:
@@ -85,6 +90,7 @@ def test_the_probe_sees_what_the_kernel_imports() -> None:
     assert environment["python"] == sys.version
     names = {name for name, _ in environment["distributions"]}
     assert {"torch", "numpy"} <= names
+    assert environment["cpu"] and isinstance(environment["gpus"], list)
     cache_guard.check_kernel_imports_this_dlbook(environment, ROOT)
 
 
