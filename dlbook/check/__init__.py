@@ -20,8 +20,8 @@ first time an exercise is looked up.
 number or array meant to be *computed* with code must agree with the reference
 to ``rtol=1e-4`` and ``atol=1e-6`` unless the exercise sets its own
 tolerances: float32 code agrees with float64 code to about ``1e-6``, so this
-leaves room for another order of summation and still rejects a mistake in the
-fourth significant figure. A function is called on the exercise's test inputs
+leaves room for another order of summation and still rejects any answer off by
+more than 0.01 %. A function is called on the exercise's test inputs
 and its results are compared the same way (exactly, where the reference
 returns an integer).
 
