@@ -194,13 +194,14 @@ def _autograd_derivative(f):
     return derivative
 
 
-def _xnor_by_hand():
+def _two_two_one(output_weight, output_bias):
+    """The 2-2-1 ReLU network with the XOR hidden layer h = relu(x1 + x2 - (0, 1))."""
     net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
     with torch.no_grad():
         net[0].weight.copy_(torch.tensor([[1.0, 1.0], [1.0, 1.0]]))
         net[0].bias.copy_(torch.tensor([0.0, -1.0]))
-        net[2].weight.copy_(torch.tensor([[-1.0, 2.0]]))
-        net[2].bias.copy_(torch.tensor([1.0]))
+        net[2].weight.copy_(torch.tensor([output_weight]))
+        net[2].bias.copy_(torch.tensor([output_bias]))
     return net
 
 
@@ -261,8 +262,8 @@ FUNCTIONS = [
     ),
     Function(
         "mlp.xnor-network",
-        lambda X: (X[:, :1] == X[:, 1:]).float(),  # 1 where the two bits are equal
-        (dl.models.xor_network(), lambda X: _xnor_by_hand()(X) - 1.0),
+        _two_two_one([-1.0, 2.0], 1.0),  # 1 - xor = 1 - h1 + 2 h2
+        (_two_two_one([1.0, -2.0], 0.0), _two_two_one([-1.0, 2.0], 0.0)),  # XOR; no bias
     ),
     Function(
         "mlp.two-hidden-relu",
