@@ -15,6 +15,7 @@ __all__: list[str] = []
 @register(
     "architectures.conv-shape",
     kind="shape",
+    by_hand=True,
     hint="Each spatial side becomes floor((n + 2 * padding - kernel) / stride) + 1; the channel "
     "dimension becomes the number of filters.",
 )
@@ -25,6 +26,7 @@ def _conv_shape() -> tuple[int, ...]:
 
 @register(
     "architectures.cnn-parameters",
+    by_hand=True,
     hint="A Conv2d(c_in, c_out, 3) holds c_out * c_in * 3 * 3 weights and c_out biases; "
     "pooling has no parameters.",
 )
@@ -34,6 +36,7 @@ def _cnn_parameters() -> int:
 
 @register(
     "architectures.autoencoder-parameters",
+    by_hand=True,
     hint="Count the four linear layers 64 -> 32 -> 2 -> 32 -> 64, weights and biases.",
 )
 def _autoencoder_parameters() -> int:

@@ -14,6 +14,7 @@ __all__: list[str] = []
 @register(
     "backpropagation.weight-grad-shape",
     kind="shape",
+    by_hand=True,
     hint="dL/dW has the shape of W, which is (out_features, in_features).",
 )
 def _weight_grad_shape() -> tuple[int, ...]:
@@ -56,6 +57,7 @@ def _linear_weight_grad(delta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 @register(
     "backpropagation.worked-step",
     kind="close",
+    by_hand=True,
     hint="Redo the chapter's steps with y = 0: delta2 = y_hat - 0 is now positive.",
 )
 def _worked_step() -> float:

@@ -24,6 +24,7 @@ def _tanh_from_sigmoid(x: torch.Tensor) -> torch.Tensor:
 
 @register(
     "layers.norm-parameters",
+    by_hand=True,
     hint="Batch norm and layer norm each learn a scale and a shift per feature; l2 "
     "normalisation learns nothing.",
 )
@@ -35,6 +36,7 @@ def _norm_parameters() -> int:
 @register(
     "layers.dropout-scale",
     kind="close",
+    by_hand=True,
     hint="Kept entries are divided by the probability of being kept, 1 - p.",
 )
 def _dropout_scale() -> float:
@@ -45,6 +47,7 @@ def _dropout_scale() -> float:
 @register(
     "layers.l2-normalise",
     kind="close",
+    by_hand=True,
     hint="Divide the vector by its length sqrt(1 + 4 + 4).",
 )
 def _l2_normalise() -> np.ndarray:

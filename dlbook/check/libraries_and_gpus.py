@@ -16,7 +16,7 @@ __all__: list[str] = []
 @register(
     "libraries-and-gpus.momentum-speedup",
     kind="close",
-    rtol=1e-3,
+    by_hand=True,
     hint="With a constant gradient the velocity obeys v <- mu v + g; find its fixed point.",
 )
 def _momentum_speedup() -> float:
@@ -35,7 +35,7 @@ def _momentum_speedup() -> float:
 @register(
     "libraries-and-gpus.adam-first-step",
     kind="close",
-    rtol=1e-4,
+    by_hand=True,
     hint="On the first step m_hat = g and v_hat = g**2 exactly (bias correction).",
 )
 def _adam_first_step() -> float:

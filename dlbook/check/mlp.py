@@ -28,6 +28,7 @@ KINK_NETWORK = (
 
 @register(
     "mlp.parameter-count",
+    by_hand=True,
     hint="Each Linear(n_in, n_out) layer holds n_in * n_out weights and n_out biases.",
 )
 def _parameter_count() -> int:
@@ -37,6 +38,7 @@ def _parameter_count() -> int:
 @register(
     "mlp.linear-stack-shape",
     kind="shape",
+    by_hand=True,
     hint="The collapsed weight is the product W_3 W_2 W_1; its shape is (outputs, inputs).",
 )
 def _linear_stack_shape() -> torch.Size:
@@ -60,6 +62,7 @@ def _xnor_network(X: torch.Tensor) -> torch.Tensor:
 @register(
     "mlp.kinks",
     kind="close",
+    by_hand=True,
     hint="Unit j is relu(w_j x + b_j); its slope changes where w_j x + b_j = 0, at x = -b_j / w_j.",
 )
 def _kinks() -> torch.Tensor:
@@ -72,6 +75,7 @@ def _kinks() -> torch.Tensor:
 @register(
     "mlp.hidden-shape",
     kind="shape",
+    by_hand=True,
     hint="Activations have one row per example in the batch and one column per unit of the layer.",
 )
 def _hidden_shape() -> torch.Size:

@@ -17,6 +17,7 @@ __all__: list[str] = []
 
 @register(
     "perceptron.majority-threshold",
+    by_hand=True,
     hint="The unit fires when at least theta inputs are on; majority of three means "
     "at least half of them.",
 )
@@ -30,6 +31,7 @@ def _majority_threshold() -> int:
 
 @register(
     "perceptron.perpendicular",
+    by_hand=True,
     hint="Take two points p and q on the boundary and compute w . (p - q).",
 )
 def _perpendicular() -> bool:
@@ -67,6 +69,7 @@ def _predict(X: torch.Tensor, w: torch.Tensor, b: float) -> torch.Tensor:
 
 @register(
     "perceptron.and-updates",
+    by_hand=True,
     hint="Start from w = (0, 0), b = 0 and visit (0,0), (0,1), (1,0), (1,1) in this order; "
     "count every example that is misclassified when it is visited, over all epochs.",
 )
@@ -78,6 +81,7 @@ def _and_updates() -> int:
 
 @register(
     "perceptron.cube-corners",
+    by_hand=True,
     hint="Evaluate w . x + b = x1 + x2 + x3 - 1.5 at each of the 8 corners and count the "
     "positive values.",
 )

@@ -13,6 +13,7 @@ __all__: list[str] = []
 
 @register(
     "supervised-learning.test-size",
+    by_hand=True,
     hint="The test side gets test_size * n_samples rows, rounded up; count them with len().",
 )
 def _test_size() -> int:
@@ -23,6 +24,7 @@ def _test_size() -> int:
 @register(
     "supervised-learning.cross-entropy",
     kind="close",
+    by_hand=True,
     hint="Cross-entropy is minus the natural logarithm of the probability of the correct class.",
 )
 def _cross_entropy() -> float:
@@ -56,7 +58,6 @@ def _gd_step(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, lr: float) -> to
 @register(
     "supervised-learning.stable-lr",
     kind="close",
-    rtol=1e-3,
     hint="Build the design matrix [1, x], take the largest eigenvalue lam of (2/n) X^T X "
     "(torch.linalg.eigvalsh) and return 2 / lam.",
 )

@@ -15,6 +15,7 @@ __all__: list[str] = []
 @register(
     "tensors.hidden-shape",
     kind="shape",
+    by_hand=True,
     hint="A Linear(n_in, n_out) layer keeps the batch dimension and replaces the last "
     "dimension n_in by n_out.",
 )
@@ -26,6 +27,7 @@ def _hidden_shape() -> tuple[int, ...]:
 @register(
     "tensors.broadcast-shape",
     kind="shape",
+    by_hand=True,
     hint="Align the shapes on the right; each pair of sizes must be equal or contain a 1, "
     "and the result takes the larger size. A missing dimension counts as 1.",
 )
@@ -45,6 +47,7 @@ def _one_hot_inputs() -> list[tuple[torch.Tensor, int]]:
     "tensors.one-hot",
     kind="function",
     inputs=_one_hot_inputs,
+    dtype="floating",
     hint="Start from torch.zeros(len(labels), num_classes) and put a 1 in row i, column labels[i].",
 )
 def _one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -53,6 +56,7 @@ def _one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
 
 @register(
     "tensors.word-order",
+    by_hand=True,
     hint="A bag of words keeps how often each word occurs, and nothing else.",
 )
 def _word_order() -> bool:

@@ -12,6 +12,7 @@ __all__: list[str] = []
 
 @register(
     "universal-approximation.sawtooth-pieces",
+    by_hand=True,
     hint="Each tent map doubles the number of linear pieces; one tent has two.",
 )
 def _sawtooth_pieces() -> int:
@@ -20,6 +21,7 @@ def _sawtooth_pieces() -> int:
 
 @register(
     "universal-approximation.interpolant-units",
+    by_hand=True,
     hint="One hidden unit starts at every knot except the last.",
 )
 def _interpolant_units() -> int:
@@ -47,6 +49,7 @@ def _hat_reference(x: torch.Tensor) -> torch.Tensor:
 
 @register(
     "universal-approximation.minimum-width",
+    by_hand=True,
     hint="The width theorem for ReLU networks asks for max(n + 1, m) units per layer.",
 )
 def _minimum_width() -> int:

@@ -14,6 +14,7 @@ __all__: list[str] = []
 
 @register(
     "vanishing-gradients.depth-below-one-millionth",
+    by_hand=True,
     hint="Find the smallest L with 0.25 ** L < 1e-6; dl.diagnostics.sigmoid_derivative_bound(L) "
     "computes 0.25 ** L.",
 )
@@ -41,6 +42,7 @@ def _tanh_derivative_reference(z: torch.Tensor) -> torch.Tensor:
 @register(
     "vanishing-gradients.relu-default-variance-factor",
     kind="close",
+    by_hand=True,
     hint="PyTorch's default draws W from U(-a, a) with a = 1/sqrt(fan_in), whose variance is "
     "a**2 / 3; a ReLU keeps half of the second moment.",
 )
