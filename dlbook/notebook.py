@@ -25,10 +25,14 @@ from typing import Any
 
 from ._validation import describe
 
-__all__ = ["BUILD_ENV", "GLUE_PREFIX", "expect_error", "glue", "in_book_build"]
+__all__ = ["BUILD_ENV", "GLUE_PREFIX", "MASK_ENV", "expect_error", "glue", "in_book_build"]
 
 #: Environment variable that the book's build sets to ``"1"`` for its kernels.
 BUILD_ENV = "DLBOOK_BOOK_BUILD"
+#: With this environment variable set to ``"1"``, measured values are glued as the text
+#: ``"(measured)"``: two builds can then be compared for everything else
+#: (``tools/compare_builds.py``).
+MASK_ENV = "DLBOOK_MASK_MEASURED"
 #: The MIME prefix MyST-NB uses for glued values that are stored but not shown.
 GLUE_PREFIX = "application/papermill.record/"
 
@@ -87,6 +91,8 @@ def glue(name: str, value: Any, *, display: bool = False, measured: bool = False
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {describe(name)}")
+    if measured and os.environ.get(MASK_ENV) == "1":
+        value = "(measured)"
     bundle, metadata = _format(value)
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dlbook import notebook
-from dlbook.notebook import BUILD_ENV, GLUE_PREFIX, expect_error, glue, in_book_build
+from dlbook.notebook import BUILD_ENV, GLUE_PREFIX, MASK_ENV, expect_error, glue, in_book_build
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
@@ -98,3 +98,13 @@ def test_expect_error_rejects_non_exceptions() -> None:
     with pytest.raises(TypeError, match="expected must be exception types"):
         with expect_error(int):  # type: ignore[arg-type]
             pass
+
+
+def test_measured_values_can_be_masked_for_comparing_builds(shell, monkeypatch) -> None:
+    monkeypatch.setenv(BUILD_ENV, "1")
+    monkeypatch.setenv(MASK_ENV, "1")
+    with capture_output() as captured:
+        glue("ms", 3.25, measured=True)
+        glue("n", 7)
+    assert captured.outputs[0].data == {GLUE_PREFIX + "text/plain": "'(measured)'"}
+    assert captured.outputs[1].data == {GLUE_PREFIX + "text/plain": "7"}

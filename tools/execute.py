@@ -68,8 +68,21 @@ def _execute(path: str, timeout: int) -> dict[str, Any]:
         timeout=timeout,
         allow_errors=False,
         meta_override=True,
+        record_timing=True,
         shutdown_kernel="immediate",
     )
+    cells = []
+    for index, cell in enumerate(result.nb.cells):
+        timing = cell.metadata.pop("execution", None)  # not part of the outputs (or the key)
+        if cell.cell_type != "code" or not timing:
+            continue
+        try:
+            begin = dt.datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+            end = dt.datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            continue
+        first = next((line for line in cell.source.splitlines() if line.strip() and not line.startswith(("#", "---", "tags:", "mystnb:", "  "))), "")
+        cells.append({"cell": index, "seconds": round((end - begin).total_seconds(), 2), "code": first[:70]})
     stderr = [
         output.get("text", "")
         for cell in result.nb.cells
@@ -83,6 +96,7 @@ def _execute(path: str, timeout: int) -> dict[str, Any]:
         "seconds": result.time,
         "error": result.exc_string if result.err is not None else None,
         "stderr": stderr,
+        "slowest_cells": sorted(cells, key=lambda c: -c["seconds"])[:5],
     }
 
 
@@ -138,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 record[docname] = {
                     "seconds": round(outcome["seconds"], 2),
+                    "slowest_cells": outcome["slowest_cells"],
                     "executed": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 }
                 print(f"execute: {docname} in {outcome['seconds']:.1f} s", flush=True)

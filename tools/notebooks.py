@@ -506,14 +506,18 @@ def write_notebooks(
     docnames: list[str],
     executed: dict[str, nbformat.NotebookNode],
     glue_dir: Path,
+    *,
+    ref: str | None = None,
 ) -> list[str]:
     """Write the repository and downloaded notebooks of ``docnames`` after an HTML build.
 
-    Returns the problems found (MyST left over, solutions not hidden).
+    ``ref`` makes the repository notebooks install that revision instead of
+    ``repository.branch`` (a release: ``sync --ref v1.2.0``). Returns the problems
+    found (MyST left over, solutions not hidden).
     """
     repo = config.repository(root)
     index = BookIndex.from_html(site_dir, config.toc_docnames(root), repo.site)
-    repo_edition = edition(root)
+    repo_edition = edition(root, ref=ref)
     built_edition = edition(root, built=True)
     found = []
     for docname in docnames:
@@ -545,10 +549,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["sync", "check"])
     parser.add_argument("--toc", default=None, help="the table of contents (default _toc.yml)")
     parser.add_argument("--build-dir", default=str(ROOT / "_build"), help="default _build")
+    parser.add_argument("--ref", default=None, help="sync: the revision the notebooks install (a release tag)")
     args = parser.parse_args(argv)
     toc = Path(args.toc).resolve() if args.toc else None
     build_dir = Path(args.build_dir).resolve()
     if args.command == "sync":
+        if args.ref:  # a release: the repository notebooks install that tag
+            docnames = [
+                source.relative_to(ROOT).with_suffix("").as_posix()
+                for source in config.toc_notebook_sources(ROOT, toc)
+            ]
+            glue_dir = build_dir / "jupyter_execute"
+            found = write_notebooks(ROOT, build_dir, build_dir / "html", docnames, {}, glue_dir, ref=args.ref)
+            for line in found:
+                print(f"notebooks: {line}", file=sys.stderr)
+            if found:
+                return 1
         for path in sync(build_dir, ROOT, toc):
             print(f"notebooks: updated {path.relative_to(ROOT)} (commit it)")
         return 0

@@ -1,0 +1,111 @@
+"""Build the book twice from cold and compare: the pages and notebooks must be the same.
+
+The first build runs the chapters one at a time, the second in parallel (the way
+``make book`` runs them). Their HTML pages, downloadable notebooks and repository
+notebooks must agree byte for byte, except for what is a measurement of the machine:
+
+* glued values marked ``measured=True`` (both builds glue them as "(measured)",
+  ``DLBOOK_MASK_MEASURED=1``);
+* outputs of cells tagged ``measurement`` (benchmark tables), removed before comparing;
+* the execution page's table of execution times.
+
+So this checks both that parallel execution changes nothing and that the chapters
+are deterministic. Usage: ``python -m tools.compare_builds [--keep]``; exit 1 and a
+list of the differing files when they differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from . import config
+
+ROOT = config.ROOT
+OUT = ROOT / "_build" / "compare"
+#: Files whose content is not the book's: Sphinx's build record, the theme's stubs.
+IGNORED = re.compile(r"(^|/)(\.buildinfo|objects\.inv|_static/.*\.(js|css|woff2?|svg|png))$")
+MEASUREMENT = re.compile(
+    r'<div class="cell tag_measurement[^"]*".*?</div>\s*</div>\s*</div>', re.S
+)
+EXECUTION_TABLE = re.compile(r'<table class="[^"]*dlbook-execution.*?</table>', re.S)
+
+
+def build(name: str, jobs: int) -> Path:
+    out = OUT / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    env = {**os.environ, "DLBOOK_MASK_MEASURED": "1"}
+    subprocess.run(
+        ["make", "book", f"BOOK_OUT={out}", f"JOBS={jobs}", "NOTEBOOKS=check"],
+        cwd=ROOT,
+        check=False,  # NOTEBOOKS=check may fail on masked values; the files are compared below
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    if not (out / "_build" / "html" / "index.html").exists():
+        raise SystemExit(f"compare_builds: the {name} build failed")
+    return out / "_build"
+
+
+def normalise(path: Path, text: str) -> str:
+    if path.suffix == ".html":
+        text = MEASUREMENT.sub("<!-- measurement -->", text)
+        text = EXECUTION_TABLE.sub("<!-- execution times -->", text)
+    return text
+
+
+def files(build_dir: Path) -> dict[str, Path]:
+    found = {}
+    for folder in ("html", "notebooks"):
+        for path in sorted((build_dir / folder).rglob("*")):
+            rel = path.relative_to(build_dir).as_posix()
+            if path.is_file() and not IGNORED.search(rel):
+                found[rel] = path
+    return found
+
+
+def compare(a: Path, b: Path) -> list[str]:
+    left, right = files(a), files(b)
+    problems = [f"only in the serial build: {name}" for name in sorted(set(left) - set(right))]
+    problems += [f"only in the parallel build: {name}" for name in sorted(set(right) - set(left))]
+    for name in sorted(set(left) & set(right)):
+        x, y = left[name].read_bytes(), right[name].read_bytes()
+        if x == y:
+            continue
+        try:
+            tx, ty = normalise(left[name], x.decode()), normalise(right[name], y.decode())
+        except UnicodeDecodeError:
+            problems.append(f"differs: {name}")
+            continue
+        if tx != ty:
+            diff = difflib.unified_diff(tx.splitlines(), ty.splitlines(), lineterm="", n=0)
+            lines = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+            problems.append(f"differs: {name}\n    " + "\n    ".join(lines[:6]))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.compare_builds", description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the two builds in _build/compare")
+    args = parser.parse_args(argv)
+    serial = build("serial", jobs=1)
+    parallel = build("parallel", jobs=os.cpu_count() or 2)
+    problems = compare(serial, parallel)
+    for problem in problems:
+        print(f"compare_builds: {problem}")
+    count = len(files(serial))
+    print(f"compare_builds: {count} files compared, {len(problems)} differ")
+    if not args.keep:
+        shutil.rmtree(OUT, ignore_errors=True)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
