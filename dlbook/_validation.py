@@ -137,17 +137,6 @@ def check_same_length(name_a: str, a: Any, name_b: str, b: Any) -> None:
         )
 
 
-def make_generator(name: str, seed: Any) -> torch.Generator:
-    """A CPU ``torch.Generator`` seeded with ``seed``, or from fresh entropy when it is None."""
-    seed = check_seed(name, seed)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(seed)
-    return generator
-
-
 def as_device(name: str, device: Any) -> torch.device:
     """Return ``torch.device(device)``; ``None`` means the CPU."""
     if device is None:

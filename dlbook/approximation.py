@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ._validation import as_tensor, check_choice, check_int, check_seed, describe
+from .seeding import make_generator
 
 __all__ = [
     "WidthSweep",
@@ -292,8 +293,9 @@ def width_sweep(
         four times finer.
     steps : int, default 300
     lr : float, default 0.03
-    seed : int, optional, default 0
-        Seed of the random hidden layer (``"train"`` and ``"lstsq"``).
+    seed : int or None, default 0
+        Seed of the random hidden layer (``"train"`` and ``"lstsq"``); ``None``
+        draws a fresh one.
 
     Returns
     -------
@@ -326,7 +328,7 @@ def width_sweep(
             net = relu_interpolant(knots, f(knots))
             _errors(net, x_test, y_test, max_err, rms_err)
             continue
-        gen = torch.Generator().manual_seed(seed if seed is not None else 0)
+        gen = make_generator(seed)
         hidden, out_layer = nn.Linear(1, w).double(), nn.Linear(w, 1).double()
         net = nn.Sequential(hidden, nn.ReLU(), out_layer)
         with torch.no_grad():  # kinks spread over the interval, random directions

@@ -7,15 +7,15 @@ random state as it found it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from ._validation import check_choice, check_float, check_int, check_seed, describe
+from ._validation import check_choice, check_float, check_int, describe
 from .models import ACTIVATIONS, count_parameters, mlp
+from .seeding import seeded
 
 __all__ = [
     "INITIALIZATIONS",
@@ -38,16 +38,6 @@ __all__ = [
 INITIALIZATIONS = ("default", "xavier", "he")
 #: Normalisation layers accepted by :func:`deep_mlp` (``None`` for none).
 NORMALIZATIONS = ("batch", "layer")
-
-
-@contextmanager
-def _seeded(seed: int | None) -> Iterator[None]:
-    """Run a block with the global CPU generator seeded, then restore its state."""
-    seed = check_seed("seed", seed)
-    with torch.random.fork_rng(devices=[], enabled=seed is not None):
-        if seed is not None:
-            torch.manual_seed(seed)
-        yield
 
 
 def initialize_(
@@ -88,7 +78,7 @@ def initialize_(
         raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
     check_choice("scheme", scheme, INITIALIZATIONS)
     gain = check_float("gain", gain, minimum=0.0, strict_minimum=True)
-    with _seeded(seed), torch.no_grad():
+    with seeded(seed), torch.no_grad():
         for layer in module.modules():
             if not isinstance(layer, (nn.Linear, nn.Conv2d)):
                 continue
@@ -260,7 +250,7 @@ def deep_mlp(
     check_choice("init", init, INITIALIZATIONS)
     if norm is not None:
         check_choice("norm", norm, NORMALIZATIONS)
-    with _seeded(seed):
+    with seeded(seed):
         model = DeepMLP(
             n_inputs,
             n_outputs,
@@ -323,7 +313,7 @@ def small_cnn(
             f"image_size must be divisible by 2**len(channels) = {2 ** len(widths)}, "
             f"got {image_size}"
         )
-    with _seeded(seed):
+    with seeded(seed):
         layers: list[nn.Module] = []
         previous = in_channels
         for width in widths:
@@ -409,7 +399,7 @@ def sequence_classifier(
     check_choice("cell", cell, ("rnn", "lstm"))
     hidden_size = check_int("hidden_size", hidden_size, minimum=1)
     forget_bias = check_float("forget_bias", forget_bias)
-    with _seeded(seed):
+    with seeded(seed):
         return SequenceClassifier(
             n_inputs, n_classes, cell=cell, hidden_size=hidden_size, forget_bias=forget_bias
         )
@@ -484,7 +474,7 @@ def autoencoder(
         raise TypeError(f"hidden must be a sequence of widths, got {describe(hidden)}")
     widths = [check_int(f"hidden[{i}]", h, minimum=1) for i, h in enumerate(hidden)]
     check_choice("activation", activation, ACTIVATIONS)
-    with _seeded(seed):
+    with seeded(seed):
         encoder = mlp([n_inputs, *widths, latent_dim], activation=activation)
         decoder = nn.Sequential(
             mlp([latent_dim, *reversed(widths), n_inputs], activation=activation), nn.Sigmoid()
@@ -516,7 +506,7 @@ def logistic_regression(n_inputs: int, n_classes: int, *, seed: int | None = Non
     """
     n_inputs = check_int("n_inputs", n_inputs, minimum=1)
     n_classes = check_int("n_classes", n_classes, minimum=1)
-    with _seeded(seed):
+    with seeded(seed):
         return nn.Sequential(nn.Flatten(), nn.Linear(n_inputs, n_classes))
 
 

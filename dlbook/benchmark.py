@@ -37,9 +37,9 @@ from ._validation import (
     check_same_length,
     check_seed,
     describe,
-    make_generator,
 )
 from .devices import module_device
+from .seeding import make_generator
 
 __all__ = [
     "Timing",
@@ -294,7 +294,7 @@ def benchmark_matmul(
     sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
     device = as_device("device", device)
     dtype = _check_dtype(dtype)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     rows = []
     for n in sizes:
         A = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
@@ -368,7 +368,7 @@ def benchmark_training_step(
     device = module_device(model) if device is None else as_device("device", device)
     if autocast_dtype is not None:
         autocast_dtype = _check_dtype(autocast_dtype)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     n_in, n_classes = linears[0].in_features, linears[-1].out_features
     X = torch.randn(batch_size, n_in, generator=generator).to(device)
     y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
@@ -459,9 +459,7 @@ def make_loader(
         raise TypeError(f"pin_memory must be a bool or None, got {describe(pin_memory)}")
     if pin_memory and not torch.cuda.is_available():
         raise ValueError("pin_memory=True needs a CUDA device, and none is available")
-    generator = None
-    if shuffle and seed is not None:
-        generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed) if shuffle else None
     return DataLoader(
         TensorDataset(X, y),
         batch_size=batch_size,

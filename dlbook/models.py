@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ._validation import as_tensor, check_choice, check_int, describe
+from .seeding import seeded
 
 __all__ = [
     "ACTIVATIONS",
@@ -74,19 +75,12 @@ def mlp(
         raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
     widths = [check_int(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes)]
     check_choice("activation", activation, ACTIVATIONS)
-    generator_state = None
-    if seed is not None:
-        generator_state = torch.random.get_rng_state()
-        torch.manual_seed(check_int("seed", seed, minimum=0))
-    try:
+    with seeded(seed):
         layers: list[nn.Module] = []
         for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
             layers.append(nn.Linear(n_in, n_out, bias=bias))
             if i < len(widths) - 2:
                 layers.append(ACTIVATIONS[activation]())
-    finally:
-        if generator_state is not None:
-            torch.random.set_rng_state(generator_state)
     return nn.Sequential(*layers)
 
 

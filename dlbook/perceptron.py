@@ -27,6 +27,7 @@ from ._validation import (
     check_seed,
     describe,
 )
+from .seeding import make_generator
 
 __all__ = [
     "FitResult",
@@ -343,7 +344,7 @@ class Perceptron:
         check_same_length("X", X, "y", y)
         max_epochs = check_int("max_epochs", max_epochs, minimum=1)
         seed = check_seed("seed", seed)
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        generator = make_generator(seed)
         result = FitResult(converged=False, epochs=0, updates=0)
         if record:
             result.path.append((self.weight.clone(), self.bias.clone()))

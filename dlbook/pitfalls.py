@@ -36,9 +36,9 @@ from ._validation import (
     check_int,
     check_seed,
     describe,
-    make_generator,
 )
 from .devices import module_device
+from .seeding import make_generator, seeded
 
 __all__ = [
     "accumulated_gradient",
@@ -103,11 +103,7 @@ def dropout_batchnorm_mlp(
     dropout = check_float("dropout", dropout, minimum=0.0)
     if dropout >= 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-    seed = check_seed("seed", seed)
-    generator_state = torch.random.get_rng_state()
-    if seed is not None:
-        torch.manual_seed(seed)
-    try:
+    with seeded(seed):
         layers: list[nn.Module] = []
         for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
             layers.append(nn.Linear(n_in, n_out))
@@ -115,9 +111,6 @@ def dropout_batchnorm_mlp(
                 if batch_norm:
                     layers.append(nn.BatchNorm1d(n_out))
                 layers += [nn.ReLU(), nn.Dropout(dropout)]
-    finally:
-        if seed is not None:
-            torch.random.set_rng_state(generator_state)
     return nn.Sequential(*layers)
 
 
@@ -241,7 +234,7 @@ def training_losses(
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     device = module_device(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     model.train()
@@ -311,18 +304,8 @@ def prediction_spread(
     device = module_device(model)
     X = X.to(device)
     model.train(training)
-    state = torch.random.get_rng_state()
-    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-    if seed is not None:
-        torch.manual_seed(seed)
-    try:
-        with torch.no_grad():
-            outputs = torch.stack([model(X) for _ in range(repeats)])  # (repeats, n, out)
-    finally:
-        if seed is not None:
-            torch.random.set_rng_state(state)
-            if cuda_states is not None:
-                torch.cuda.set_rng_state_all(cuda_states)
+    with seeded(seed), torch.no_grad():
+        outputs = torch.stack([model(X) for _ in range(repeats)])  # (repeats, n, out)
     return float(outputs.std(dim=0).mean())
 
 
@@ -484,7 +467,7 @@ def patient_data(
     signal = check_float("signal", signal, minimum=0.0)
     spread = check_float("spread", spread, minimum=0.0)
     noise = check_float("noise", noise, minimum=0.0)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     diagnosis = torch.arange(n_patients) % 2  # half of the patients in each class
     diagnosis = diagnosis[torch.randperm(n_patients, generator=generator)]
     centres = spread * torch.randn(n_patients, n_features, generator=generator)

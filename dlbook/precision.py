@@ -25,9 +25,9 @@ from ._validation import (
     check_float,
     check_int,
     describe,
-    make_generator,
 )
 from .devices import module_device
+from .seeding import make_generator
 
 __all__ = ["autocast_dtype", "make_grad_scaler", "matmul_error", "train_mixed_precision"]
 
@@ -148,7 +148,7 @@ def train_mixed_precision(
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     device = module_device(model) if device is None else as_device("device", device)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
 
     model = copy.deepcopy(model).to(device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -205,7 +205,7 @@ def matmul_error(
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {describe(dtype)}")
     n = check_int("n", n, minimum=1)
     device = as_device("device", device)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     A = torch.randn(n, n, generator=generator, dtype=torch.float64)
     B = torch.randn(n, n, generator=generator, dtype=torch.float64)
     exact = A @ B

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from ._validation import check_float, check_int, check_seed
+from .seeding import make_generator
 
 __all__ = ["first_symbol"]
 
@@ -64,7 +65,7 @@ def first_symbol(
     n_symbols = check_int("n_symbols", n_symbols, minimum=2)
     noise = check_float("noise", noise, minimum=0.0)
     seed = check_seed("seed", seed)
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    generator = make_generator(seed)
     symbols = torch.randint(n_symbols, (n_samples, length), generator=generator)  # (N, T)
     X = torch.nn.functional.one_hot(symbols, n_symbols).float()  # (N, T, K)
     if noise > 0:

@@ -19,6 +19,7 @@ from ._validation import (
     describe,
 )
 from .devices import module_device
+from .seeding import make_generator
 
 __all__ = ["History", "accuracy", "evaluate", "train"]
 
@@ -242,7 +243,7 @@ def train(
     n = len(X)
     batch_size = n if batch_size is None else check_int("batch_size", batch_size, minimum=1)
     seed = check_seed("seed", seed)
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    generator = make_generator(seed)
     if clip_grad_norm is not None:
         clip_grad_norm = check_float(
             "clip_grad_norm", clip_grad_norm, minimum=0.0, strict_minimum=True
