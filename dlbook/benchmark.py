@@ -24,12 +24,13 @@ import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from . import devices
 from ._validation import (
     as_device,
     as_tensor,
@@ -51,7 +52,6 @@ __all__ = [
     "make_loader",
     "markdown_table",
     "matmul_flop",
-    "synchronize",
     "time_function",
 ]
 
@@ -99,25 +99,6 @@ def available_devices() -> list[torch.device]:
     return devices
 
 
-def synchronize(device: torch.device | str | None = None) -> None:
-    """Wait until all queued work on ``device`` has finished (a no-op on the CPU).
-
-    Parameters
-    ----------
-    device : torch.device or str, optional
-        ``None`` means the CPU.
-
-    Examples
-    --------
-    >>> synchronize("cpu")
-    """
-    device = as_device("device", device)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
-
-
 def time_function(
     fn: Callable[[], Any],
     *,
@@ -158,7 +139,7 @@ def time_function(
     repeats = check_int("repeats", repeats, minimum=1)
     for _ in range(warmup):
         fn()
-    synchronize(device)
+    devices.synchronize(device)
     times: list[float] = []
     if device.type == "cuda":
         with torch.cuda.device(device):
@@ -175,7 +156,7 @@ def time_function(
         for _ in range(repeats):
             begin = time.perf_counter()
             fn()
-            synchronize(device)
+            devices.synchronize(device)
             times.append(time.perf_counter() - begin)
     # A timer can read 0 for very fast calls; keep times positive for rates.
     times = [max(t, 1e-9) for t in times]
@@ -567,3 +548,12 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
             raise ValueError(f"rows[{i}] has no key {err} used in columns") from None
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+if not TYPE_CHECKING:  # hidden from type checkers: a name that never existed stays an error
+
+    def __getattr__(name: str) -> Any:
+        """Name the new place of a function that moved out of this module."""
+        from . import moved_attribute
+
+        raise moved_attribute(__name__, name)

@@ -9,9 +9,9 @@ from typing import TypeVar
 
 import torch
 
-from ._validation import check_choice, describe
+from ._validation import as_device, check_choice, describe
 
-__all__ = ["describe_device", "get_device", "module_device"]
+__all__ = ["describe_device", "environment", "get_device", "module_device", "synchronize"]
 
 T = TypeVar("T", torch.Tensor, torch.nn.Module)
 
@@ -67,6 +67,25 @@ def module_device(module: torch.nn.Module) -> torch.device:
     for buffer in module.buffers():
         return buffer.device
     return torch.device("cpu")
+
+
+def synchronize(device: torch.device | str | None = None) -> None:
+    """Wait until all queued work on ``device`` has finished (a no-op on the CPU).
+
+    Parameters
+    ----------
+    device : torch.device or str, optional
+        ``None`` means the CPU.
+
+    Examples
+    --------
+    >>> synchronize("cpu")
+    """
+    device = as_device("device", device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def describe_device(device: torch.device | str | None = None) -> str:

@@ -17,7 +17,6 @@ from dlbook.benchmark import (
     make_loader,
     markdown_table,
     matmul_flop,
-    synchronize,
     time_function,
 )
 
@@ -62,11 +61,6 @@ def test_time_function_errors(kwargs, error, match):
     fn = kwargs.pop("fn")
     with pytest.raises(error, match=match):
         time_function(fn, **kwargs)
-
-
-def test_synchronize_cpu_is_a_no_op():
-    assert synchronize("cpu") is None
-    assert synchronize() is None
 
 
 def test_matmul_flop_counts_multiply_adds():

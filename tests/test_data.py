@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlbook import data
+from dlbook.models import mlp
+from dlbook.training import evaluate, train
 
 # ----------------------------------------------------------------------------- circles
 
@@ -395,3 +399,101 @@ def test_split_and_one_hot_keep_the_device(device):
     assert encoded.device.type == torch.device(device).type
     features = data.polynomial_features(torch.ones(3, device=device), 2)
     assert features.device.type == torch.device(device).type
+
+
+def test_binary_inputs_enumerates_all_vectors():
+    inputs = data.binary_inputs(3)
+    assert inputs.shape == (8, 3) and inputs.dtype == torch.int64
+    assert inputs.tolist() == [list(t) for t in itertools.product([0, 1], repeat=3)]
+
+
+@pytest.mark.parametrize(
+    ("n", "error", "match"),
+    [(0, ValueError, "positive"), (17, ValueError, "at most 16"), (2.0, TypeError, "integer")],
+)
+def test_binary_inputs_errors(n, error, match):
+    with pytest.raises(error, match=match):
+        data.binary_inputs(n)
+
+
+# ------------------------------------------------------------------ sequences
+
+
+def test_first_symbol_shapes_labels_and_one_hot():
+    X, y = data.first_symbol(50, length=7, n_symbols=5, seed=0)
+    assert X.shape == (50, 7, 5) and X.dtype == torch.float32
+    assert y.shape == (50,) and y.dtype == torch.int64
+    torch.testing.assert_close(X.sum(dim=2), torch.ones(50, 7))
+    assert torch.equal(X[:, 0].argmax(dim=1), y)
+    assert set(y.tolist()) <= set(range(5))
+
+
+def test_first_symbol_seed_reproducible_and_noise():
+    a, _ = data.first_symbol(10, seed=3)
+    b, _ = data.first_symbol(10, seed=3)
+    c, _ = data.first_symbol(10, seed=4)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    noisy, y = data.first_symbol(10, noise=0.1, seed=3)
+    assert not torch.equal(noisy, a)
+    assert torch.equal(noisy[:, 0].argmax(dim=1), y)
+
+
+def test_first_symbol_later_steps_carry_no_label_information():
+    X, y = data.first_symbol(4000, length=3, n_symbols=2, seed=0)
+    agree = (X[:, -1].argmax(dim=1) == y).float().mean()
+    assert abs(float(agree) - 0.5) < 0.05
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
+        ({"length": 0}, ValueError, "length must be a positive integer"),
+        ({"n_symbols": 1}, ValueError, "n_symbols must be an integer >= 2"),
+        ({"noise": -1.0}, ValueError, "noise must be >= 0"),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        ({"length": 2.5}, TypeError, "length must be an integer"),
+    ],
+)
+def test_first_symbol_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        data.first_symbol(**kwargs)
+
+
+# ------------------------------------------------------------------ grouped rows
+def test_patient_data_structure_and_seed():
+    X, y, groups = data.patient_data(6, 4, n_features=3, seed=0)
+    assert X.shape == (24, 3) and X.dtype == torch.float32
+    assert groups.tolist() == [g for g in range(6) for _ in range(4)]
+    per_patient = y.reshape(6, 4)
+    assert bool((per_patient == per_patient[:, :1]).all())
+    assert int(per_patient[:, 0].sum()) == 3  # half of the patients in each class
+    X2, y2, g2 = data.patient_data(6, 4, n_features=3, seed=0)
+    assert torch.equal(X, X2) and torch.equal(y, y2) and torch.equal(groups, g2)
+    Xn, _, _ = data.patient_data(6, 4, n_features=3, noise=0.0, signal=0.0, seed=0)
+    assert bool((Xn.reshape(6, 4, 3) == Xn.reshape(6, 4, 3)[:, :1]).all())
+
+
+def test_random_split_overestimates_and_group_split_is_honest():
+    X, y, groups = data.patient_data(30, 8, seed=0)
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, test_size=0.3, seed=0)
+    Gtr, Gte, gytr, gyte, gtr, gte = data.group_train_test_split(
+        X, y, groups, groups=groups, test_size=0.3, seed=0
+    )
+    assert not set(gtr.tolist()) & set(gte.tolist())
+    scores = []
+    for a, b, c, d in ((Xtr, Xte, ytr, yte), (Gtr, Gte, gytr, gyte)):
+        model = mlp([10, 32, 2], seed=0)
+        train(model, a, c, epochs=60, lr=0.02)
+        scores.append(evaluate(model, b, d)["accuracy"])
+    assert scores[0] > scores[1]
+
+
+def test_grid_and_gaussian_clouds() -> None:
+    with pytest.raises(ValueError, match="n_per_side must be an integer >= 2"):
+        data.grid_cloud(1)
+    g = data.grid_cloud(4, extent=1.0)
+    assert g.shape == (16, 2) and g.min() == -1.0 and g.max() == 1.0
+    a, b = data.gaussian_cloud(50, seed=3), data.gaussian_cloud(50, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert abs(a[:, 0].mean() - 1.0) < 0.6

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dlbook.devices import describe_device, get_device, module_device
+from dlbook.devices import describe_device, get_device, module_device, synchronize
 
 
 def test_get_device_returns_an_available_device():
@@ -68,3 +68,8 @@ def test_environment_lists_versions_and_hardware():
         assert info["GPU"] == "none"
     with pytest.raises(TypeError, match="packages must be a tuple of distribution names"):
         environment("numpy")
+
+
+def test_synchronize_cpu_is_a_no_op():
+    assert synchronize("cpu") is None
+    assert synchronize() is None

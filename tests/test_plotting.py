@@ -15,6 +15,7 @@ from dlbook.models import mlp, mlp_from_parameters
 from dlbook.plotting import (
     BOOK_STYLE,
     CLASS_COLORS,
+    plot_boundary,
     plot_decision_surface,
     plot_history,
     plot_lines,
@@ -314,3 +315,36 @@ def test_plot_units_1d_rejects_bad_extent_and_resolution():
         plot_units_1d(model, extent=(1, 0))
     with pytest.raises(ValueError, match="resolution must be an integer >= 2"):
         plot_units_1d(model, resolution=1)
+
+
+def test_plot_boundary_line_lies_on_the_boundary_and_arrow_is_w():
+    _, ax = plt.subplots()
+    out = plot_boundary(torch.tensor([1.0, 1.0]), -1.0, ax=ax, label="b")
+    assert out is ax
+    xs, ys = ax.lines[0].get_data()
+    np.testing.assert_allclose(np.asarray(xs) + np.asarray(ys), 1.0, atol=1e-9)
+    arrow = ax.texts[0]
+    start, end = np.array(arrow.xyann), np.array(arrow.xy)
+    np.testing.assert_allclose(end - start, np.array([1.0, 1.0]) / np.sqrt(2), atol=1e-9)
+    assert ax.get_xlim() == (-2.0, 2.0)
+
+
+def test_plot_boundary_vertical_line_and_options():
+    ax = plot_boundary(np.array([2.0, 0.0]), 1.0, shade=False, normal=False)
+    xs, _ = ax.lines[0].get_data()
+    np.testing.assert_allclose(xs, -0.5, atol=1e-9)
+    assert not ax.texts and not ax.collections
+
+
+@pytest.mark.parametrize(
+    ("w", "b", "kwargs", "error", "match"),
+    [
+        ([0.0, 0.0], 0.0, {}, ValueError, "w must not be the zero vector"),
+        ([1.0, 0.0, 1.0], 0.0, {}, ValueError, r"w must have shape \(2,\)"),
+        ([1.0, 0.0], 0.0, {"extent": (1, 0, 0, 1)}, ValueError, "extent must be"),
+        ([1.0, 0.0], 0.0, {"ax": "axes"}, TypeError, "ax must be a matplotlib Axes"),
+    ],
+)
+def test_plot_boundary_errors(w, b, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plot_boundary(w, b, **kwargs)

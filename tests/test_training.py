@@ -180,7 +180,7 @@ def test_progress_bar_shows_the_loss(circle_data, capsys):
 
 
 def _exploding_model() -> torch.nn.Module:
-    from dlbook.architectures import deep_mlp, initialize_
+    from dlbook.models import deep_mlp, initialize_
 
     model = deep_mlp(2, 2, width=16, depth=12, activation="relu", init="he", seed=0)
     return initialize_(model, "he", gain=1.3, seed=0)

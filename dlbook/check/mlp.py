@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import torch
 
+from ..demos.logic import xor_network
 from ..models import (
     collapse_linear,
     count_parameters,
     hidden_activations,
     mlp,
     mlp_from_parameters,
-    xor_network,
 )
 from ._core import register
 

@@ -1,7 +1,8 @@
 """Universal approximation in one dimension: exact ReLU interpolants, sawtooths and width sweeps.
 
 Everything here builds ``torch.nn.Sequential`` ReLU networks whose weights are
-*written down*, not trained (except in :func:`width_sweep`, which fits).
+*written down*, not trained (except in :func:`width_sweep`, which fits);
+:func:`dlbook.diagnostics.count_linear_pieces` counts their linear pieces.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import as_tensor, check_choice, check_int, check_seed, describe
-from .seeding import make_generator
+from .._validation import as_tensor, check_choice, check_int, check_seed, describe
+from ..seeding import make_generator
 
 __all__ = [
     "WidthSweep",
-    "count_linear_pieces",
     "relu_interpolant",
     "sawtooth",
     "sawtooth_network",
@@ -200,52 +200,6 @@ def shallow_sawtooth(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Se
     depth = check_int("depth", depth, minimum=1)
     xs = torch.linspace(0.0, 1.0, 2**depth + 1, dtype=torch.float64)
     return relu_interpolant(xs, sawtooth(xs, depth), dtype=dtype)
-
-
-def count_linear_pieces(
-    f: Callable[[torch.Tensor], torch.Tensor] | nn.Module,
-    *,
-    lo: float = 0.0,
-    hi: float = 1.0,
-    resolution: int = 2**14 + 1,
-    tol: float = 1e-6,
-) -> int:
-    """Count the linear pieces of a piecewise-linear function of one variable on [lo, hi].
-
-    Evaluates ``f`` on a fine grid and counts the places where the slope
-    changes by more than ``tol``.
-
-    Parameters
-    ----------
-    f : callable or torch.nn.Module
-        Maps a tensor of shape (n, 1) to shape (n, 1) (or (n,)).
-    lo, hi : float, default 0 and 1
-    resolution : int, default 16385
-        Grid points; pieces shorter than the grid spacing are missed.
-    tol : float, default 1e-6
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> count_linear_pieces(sawtooth_network(3))
-    8
-    """
-    if not callable(f):
-        raise TypeError(f"f must be a function or module, got {describe(f)}")
-    resolution = check_int("resolution", resolution, minimum=3)
-    if not hi > lo:
-        raise ValueError(f"hi must be greater than lo, got lo={lo}, hi={hi}")
-    x = torch.linspace(lo, hi, resolution, dtype=torch.float64)[:, None]
-    with torch.no_grad():
-        y = f(x).reshape(-1).double()
-    slope = torch.diff(y) / torch.diff(x.reshape(-1))
-    changes = (torch.diff(slope).abs() > tol * max(1.0, float(slope.abs().max()))).int()
-    # a kink inside one grid cell shows up as two consecutive slope changes
-    kinks = int(((changes[1:] == 1) & (changes[:-1] == 0)).sum() + changes[0])
-    return kinks + 1
 
 
 @dataclass(frozen=True)
