@@ -88,6 +88,7 @@ MOVED: dict[str, str] = {
     "diagnostics.plot_gradient_profiles": "demos.gradients.plot_gradient_profiles",
     "diagnostics.vanishing_gradient_experiment": "demos.gradients.vanishing_gradient_experiment",
     "precision.matmul_error": "demos.precision.matmul_error",
+    "precision.train_mixed_precision": "train(model, X, y, amp=torch.bfloat16)",
     "benchmark.synchronize": "devices.synchronize",
 }
 

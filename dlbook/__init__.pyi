@@ -30,6 +30,8 @@ from .plotting import set_book_style as set_book_style
 from .seeding import seed_everything as seed_everything
 from .training import History as History
 from .training import evaluate as evaluate
+from .training import predict as predict
+from .training import predict_proba as predict_proba
 from .training import train as train
 
 __version__: str

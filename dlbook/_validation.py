@@ -105,7 +105,10 @@ def as_tensor(
     if isinstance(value, torch.Tensor):
         tensor = value
     elif callable(getattr(value, "to_numpy", None)) and not isinstance(value, np.ndarray):
-        return as_tensor(name, np.asarray(value.to_numpy()), ndim=ndim, dtype=dtype)
+        array = np.asarray(value.to_numpy())
+        if not array.flags.writeable:  # pandas' copy-on-write arrays are read-only
+            array = array.copy()
+        return as_tensor(name, array, ndim=ndim, dtype=dtype)
     elif isinstance(value, (np.ndarray, list, tuple)) or isinstance(value, numbers.Number):
         try:
             tensor = torch.as_tensor(np.asarray(value))
@@ -222,3 +225,26 @@ def check_classification_data(
     if len(X) == 0:
         raise ValueError("X must contain at least one sample, got 0")
     return X, y.long()
+
+
+def as_available_device(name: str, device: Any) -> torch.device:
+    """Return ``torch.device(device)``, refusing a CUDA or MPS device this machine lacks."""
+    device = as_device(name, device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"{name}={str(device)!r} was asked for, but CUDA is not available here "
+            "(torch.cuda.is_available() is False); dl.get_device() picks what is"
+        )
+    if device.type == "cuda" and device.index is not None:
+        if device.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{name}={str(device)!r} was asked for, but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)"
+            )
+    mps = getattr(torch.backends, "mps", None)
+    if device.type == "mps" and not (mps is not None and mps.is_available()):
+        raise ValueError(
+            f"{name}={str(device)!r} was asked for, but MPS is not available here "
+            "(torch.backends.mps.is_available() is False); dl.get_device() picks what is"
+        )
+    return device

@@ -18,9 +18,16 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from ._validation import check_float, check_int, describe
-from .devices import module_device
-from .training import LossFn, _prepare
+from ._validation import (
+    as_features,
+    check_float,
+    check_int,
+    check_model,
+    check_same_length,
+    describe,
+)
+from .devices import module_device, module_dtype
+from .training import Loss, LossFn, get_loss
 
 __all__ = [
     "clip_grad_norm_",
@@ -43,7 +50,7 @@ def gradient_norms(
     X: torch.Tensor,
     y: torch.Tensor,
     *,
-    loss: str | LossFn = "cross_entropy",
+    loss: str | LossFn | Loss = "cross_entropy",
 ) -> dict[str, float]:
     """Euclidean norm of the loss gradient with respect to each layer's weights, on one batch.
 
@@ -76,15 +83,19 @@ def gradient_norms(
     >>> list(norms)
     ['0', '2', '4']
     """
-    X, y, loss_fn, _ = _prepare(model, X, y, loss, x_ndim=None)
+    model = check_model("model", model)
+    loss_ = get_loss(loss)
+    X = as_features("X", X, ndim=None, dtype=module_dtype(model))
+    targets, largest = loss_.prepare_targets(y, dtype=module_dtype(model))
+    check_same_length("X", X, "y", targets)
+    if len(X) == 0:
+        raise ValueError("X must contain at least one sample, got 0")
     layers = _weighted_layers(model)
     if not layers:
         raise ValueError("model has no linear or convolutional layer to measure")
     device = module_device(model)
     outputs = model(X.to(device))
-    if loss == "bce_with_logits" and outputs.ndim == 2 and outputs.shape[1] == 1:
-        outputs = outputs.squeeze(1)
-    value = loss_fn(outputs, y.to(device))
+    value = loss_.fn(outputs, loss_.align(outputs, targets.to(device), largest_label=largest))
     weights = [module.weight for _, module in layers if isinstance(module.weight, torch.Tensor)]
     grads = torch.autograd.grad(value, weights, allow_unused=True)
     return {

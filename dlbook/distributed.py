@@ -28,8 +28,16 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from ._validation import as_tensor, check_choice, check_float, check_int, describe
+from ._validation import (
+    check_choice,
+    check_classification_data,
+    check_float,
+    check_int,
+    check_model,
+)
+from .training import train
 
 __all__ = ["free_port", "train_data_parallel", "train_single_process"]
 
@@ -50,14 +58,9 @@ def free_port() -> int:
 def _check_inputs(
     model: Any, X: Any, y: Any, world_size: int, epochs: int, lr: float, batch_size: int | None
 ) -> tuple[nn.Module, torch.Tensor, torch.Tensor, int, int, float, int]:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
-    X = as_tensor("X", X, ndim=2).float().cpu()
-    y = as_tensor("y", y, ndim=1).cpu()
-    if y.is_floating_point():
-        raise TypeError(f"y must hold integer class labels, got {y.dtype}")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of samples, got {len(X)} and {len(y)}")
+    model = check_model("model", model)
+    X, y = check_classification_data(X, y)
+    X, y = X.cpu(), y.cpu()
     world_size = check_int("world_size", world_size, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
@@ -68,19 +71,11 @@ def _check_inputs(
             f"batch_size must be a multiple of world_size={world_size} so that every "
             f"process gets an equal shard, got {batch_size}"
         )
-    if n == 0 or n % batch_size != 0:
+    if n % batch_size != 0:
         raise ValueError(
             f"the number of samples must be a positive multiple of batch_size={batch_size}, got {n}"
         )
-    return model, X, y.long(), world_size, epochs, lr, batch_size
-
-
-def _sgd_update(model: nn.Module, lr: float) -> None:
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.grad is not None:
-                p.sub_(lr * p.grad)  # plain SGD, as dl.optim.SGD with momentum 0
-                p.grad = None
+    return model, X, y, world_size, epochs, lr, batch_size
 
 
 def train_single_process(
@@ -93,6 +88,10 @@ def train_single_process(
     batch_size: int | None = None,
 ) -> tuple[nn.Module, list[float]]:
     """Plain SGD on a copy of ``model`` in this process, batches in order (the reference).
+
+    This is ``dl.train(copy, X, y, optimizer="sgd", lr=lr, batch_size=batch_size,
+    shuffle=False)``, the same loop each process of :func:`train_data_parallel`
+    runs on its shard.
 
     Parameters
     ----------
@@ -121,16 +120,11 @@ def train_single_process(
     3
     """
     model, X, y, _, epochs, lr, batch_size = _check_inputs(model, X, y, 1, epochs, lr, batch_size)
-    model = copy.deepcopy(model).cpu().train()
-    losses = []
-    for _ in range(epochs):
-        for start in range(0, len(X), batch_size):
-            xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            loss.backward()
-            _sgd_update(model, lr)
-            losses.append(float(loss.detach()))
-    return model, losses
+    model = copy.deepcopy(model).cpu()
+    history = train(
+        model, X, y, optimizer="sgd", lr=lr, epochs=epochs, batch_size=batch_size, shuffle=False
+    )
+    return model, history.step_loss
 
 
 def _train_rank(
@@ -144,23 +138,28 @@ def _train_rank(
     batch_size: int,
     result_path: str,
 ) -> None:
-    """The training loop of one rank, inside an initialised process group."""
+    """One rank's training, inside an initialised process group: ``dl.train`` on a DDP model.
+
+    A ``DistributedSampler`` without shuffling gives rank ``r`` the examples
+    ``r, r + world_size, ...``, so the shards of the ranks' ``k``-th batches
+    make up exactly the ``k``-th global batch of ``batch_size`` examples.
+    """
     from torch.nn.parallel import DistributedDataParallel
 
     ddp = DistributedDataParallel(model)  # broadcasts rank 0's parameters to all ranks
-    shard = batch_size // world_size
-    losses = []
-    for _ in range(epochs):
-        for start in range(0, len(X), batch_size):
-            mine = slice(start + rank * shard, start + (rank + 1) * shard)
-            loss = nn.functional.cross_entropy(ddp(X[mine]), y[mine])  # mean over my shard
-            loss.backward()  # DDP all-reduces: every rank now holds the average gradient
-            _sgd_update(ddp.module, lr)
-            mean_loss = loss.detach().clone()
-            dist.all_reduce(mean_loss)  # sum over ranks
-            losses.append(float(mean_loss) / world_size)
+    dataset = TensorDataset(X, y)
+    sampler: DistributedSampler[int] = DistributedSampler(
+        dataset, num_replicas=world_size, rank=rank, shuffle=False
+    )
+    loader = DataLoader(dataset, batch_size=batch_size // world_size, sampler=sampler)
+    # Each step's loss is the mean over this rank's shard; DDP all-reduces the gradients
+    # during backward, so every rank takes the same step as one process on the whole batch.
+    history = train(ddp, loader, optimizer="sgd", lr=lr, epochs=epochs)
+    losses = torch.tensor(history.step_loss, dtype=torch.float64)
+    dist.all_reduce(losses)  # sum over ranks: one collective for the whole run
     if rank == 0:
-        torch.save({"state_dict": ddp.module.state_dict(), "losses": losses}, result_path)
+        state = {"state_dict": ddp.module.state_dict(), "losses": (losses / world_size).tolist()}
+        torch.save(state, result_path)
 
 
 def _worker(

@@ -237,6 +237,7 @@ def test_a_moved_name_raises_an_error_naming_its_new_place(old):
 
 def test_moved_instructions_name_real_functions():
     assert dlbook.MOVED["pitfalls.dropout_batchnorm_mlp"].startswith("models.mlp(")
+    assert dlbook.MOVED["precision.train_mixed_precision"].startswith("train(")
     assert {"regression", "perceptron", "approximation", "architectures", "geometry"} <= set(
         OLD_MODULES
     )

@@ -16,6 +16,7 @@ from torch import nn
 
 from .._validation import as_tensor, check_choice, check_int, check_seed, describe
 from ..seeding import make_generator
+from ..training import train
 
 __all__ = [
     "WidthSweep",
@@ -234,8 +235,9 @@ def width_sweep(
         Hidden widths to try.
     method : {"train", "lstsq", "knots"}, default "train"
         ``"train"``: fit every weight with full-batch Adam on the mean squared
-        error for ``steps`` steps. ``"lstsq"``: draw the hidden layer at random
-        (kinks uniform in the interval, slopes +1 or -1) and fit only the
+        error for ``steps`` steps (:func:`dlbook.training.train`). ``"lstsq"``:
+        draw the hidden layer at random (kinks uniform in the interval, slopes
+        +1 or -1) and fit only the
         output layer, by least squares (a convex problem, solved exactly).
         ``"knots"``: no fitting; the
         :func:`relu_interpolant` through ``width + 1`` equally spaced samples
@@ -299,13 +301,8 @@ def width_sweep(
                 coef = torch.linalg.lstsq(design, y_train[:, None], driver="gelsd").solution
                 out_layer.weight.copy_(coef[:-1].T)
                 out_layer.bias.copy_(coef[-1])
-        else:
-            opt = torch.optim.Adam(net.parameters(), lr=lr)
-            for _ in range(steps):
-                opt.zero_grad()
-                loss = torch.mean((net(x_train[:, None])[:, 0] - y_train) ** 2)
-                loss.backward()
-                opt.step()
+        else:  # full-batch Adam on the mean squared error: one step per epoch
+            train(net, x_train[:, None], y_train, loss="mse", lr=lr, epochs=steps)
         _errors(net, x_test, y_test, max_err, rms_err)
     return WidthSweep(tuple(ws), tuple(max_err), tuple(rms_err), method)
 

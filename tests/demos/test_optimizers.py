@@ -55,3 +55,30 @@ def test_plot_paths_draws_one_line_per_path_and_rejects_bad_input():
         plot_paths({"a": torch.zeros(3, 3)})
     with pytest.raises(ValueError, match="extent"):
         plot_paths({"a": path}, extent=(0, 1))
+
+
+def test_descend_agrees_with_dl_train_on_a_one_parameter_model():
+    import dlbook as dl
+
+    class Point(torch.nn.Module):
+        def __init__(self, start: list[float]) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(start))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return ravine(self.w).expand(len(x))  # (B,): the same value for every input
+
+    start = [2.0, 1.0]
+    path, losses = descend(ravine, start, lambda p: SGD(p, lr=0.05, momentum=0.5), steps=10)
+    point = Point(start)
+    history = dl.train(
+        point,
+        torch.zeros(1, 1),
+        torch.zeros(1),
+        loss=lambda outputs, _targets: outputs.mean(),
+        optimizer=SGD(point.parameters(), lr=0.05, momentum=0.5),
+        epochs=10,
+    )
+    torch.testing.assert_close(point.w.detach(), path[-1])
+    assert history.step_loss == pytest.approx(losses[:-1].tolist(), rel=1e-6)
+    assert history.final_loss == pytest.approx(float(losses[-1]), rel=1e-6)

@@ -151,3 +151,13 @@ def test_errors(data, call, error, match):
     X, y = data
     with pytest.raises(error, match=match):
         call(X, y)
+
+
+def test_training_losses_agrees_with_dl_train_where_they_overlap():
+    X, y = dl.data.circles(96, seed=0)
+    model = dl.mlp([2, 16, 2], seed=0)
+    written_out = training_losses(model, X, y, steps=3 * 3, lr=0.1, batch_size=32, seed=4)
+    history = dl.train(
+        copy.deepcopy(model), X, y, optimizer="sgd", lr=0.1, epochs=3, batch_size=32, seed=4
+    )
+    assert written_out == pytest.approx(history.step_loss, rel=1e-6)
