@@ -16,6 +16,7 @@ settings, installs no warning filters, probes no device and downloads nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import lazy_loader as lazy
@@ -92,9 +93,6 @@ MOVED: dict[str, str] = {
     "benchmark.synchronize": "devices.synchronize",
 }
 
-_lazy_getattr, _lazy_dir, _lazy_all = lazy.attach_stub(__name__, __file__)
-__all__ = [*_lazy_all, "__version__"]
-
 
 def moved_attribute(module: str, name: str) -> AttributeError:
     """The AttributeError for ``<module>.<name>``, naming the new place of a moved name.
@@ -123,11 +121,27 @@ def moved_attribute(module: str, name: str) -> AttributeError:
     return AttributeError(f"module {module!r} has no attribute {name!r}")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _lazy_all:
-        return _lazy_getattr(name)
-    raise moved_attribute(__name__, name)
+def lazy_package(
+    name: str, file: str, *, extra: tuple[str, ...] = ()
+) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+    """``__getattr__``, ``__dir__`` and ``__all__`` of a package whose stub lists its names.
+
+    ``lazy_loader.attach_stub`` reads the ``__init__.pyi`` beside ``file``; a
+    name that is not there raises :func:`moved_attribute`'s error, and
+    ``dir()`` shows the listed names and ``extra`` only.
+    """
+    lazy_getattr, _, listed = lazy.attach_stub(name, file)
+    names = sorted([*listed, *extra])
+
+    def __getattr__(attribute: str) -> Any:
+        if attribute in listed:
+            return lazy_getattr(attribute)
+        raise moved_attribute(name, attribute)
+
+    def __dir__() -> list[str]:
+        return list(names)
+
+    return __getattr__, __dir__, names
 
 
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_package(__name__, __file__, extra=("__version__",))

@@ -1,7 +1,8 @@
 # The public API of dlbook, listed once: type checkers read this stub, and
 # dlbook/__init__.py hands it to lazy_loader.attach_stub, which imports each name
 # the first time it is used. A new public module is added here (a test checks the
-# list). The `name as name` form marks a re-export for type checkers.
+# list). The `name as name` form marks a re-export for type checkers; a stub
+# that lazy_loader reads may import only from within the package.
 
 from . import benchmark as benchmark
 from . import check as check
@@ -38,3 +39,6 @@ __version__: str
 MOVED: dict[str, str]
 
 def moved_attribute(module: str, name: str) -> AttributeError: ...
+def lazy_package(
+    name: str, file: str, *, extra: tuple[str, ...] = ()
+) -> tuple[object, object, list[str]]: ...

@@ -40,7 +40,6 @@ from ._validation import (
     check_float,
     check_int,
     check_same_length,
-    check_seed,
     describe,
 )
 from .devices import module_device
@@ -64,6 +63,10 @@ __all__ = [
 @dataclass(frozen=True)
 class Timing:
     """Seconds per call of a timed function, one value per timed block of calls.
+
+    ``torch.utils.benchmark.Timer`` calls the function ``number_per_run``
+    times in a row per block, so that even a very fast function takes long
+    enough to measure, and reports each block's time divided by its calls.
 
     Attributes
     ----------
@@ -460,7 +463,6 @@ def make_loader(
         )
     check_same_length("X", X, "y", y)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = check_seed("seed", seed)
     if pin_memory is None:
         pin_memory = torch.cuda.is_available()
     if not isinstance(pin_memory, bool):

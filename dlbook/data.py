@@ -56,6 +56,12 @@ __all__ = [
 ]
 
 
+def _as_tensors(X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generated arrays as the tensors every generator returns: float32, labels int64."""
+    labels = y.astype(np.int64) if np.issubdtype(y.dtype, np.integer) else y.astype(np.float32)
+    return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(labels)
+
+
 def circles(
     n_samples: int = 100,
     *,
@@ -113,7 +119,7 @@ def circles(
     n_flip = round(flip * n_samples)
     flipped = rng.choice(n_samples, size=n_flip, replace=False)
     y[flipped] = 1 - y[flipped]
-    return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y)
+    return _as_tensors(X, y)
 
 
 # --------------------------------------------------------------------------- regression
@@ -166,7 +172,7 @@ def noisy_line(
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1.0, 1.0, size=n_samples)
     y = slope * x + intercept + noise * rng.standard_normal(n_samples)
-    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    return _as_tensors(x, y)
 
 
 def noisy_sine(
@@ -208,7 +214,7 @@ def noisy_sine(
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 1.0, size=n_samples)
     y = np.sin(2 * np.pi * x) + noise * rng.standard_normal(n_samples)
-    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    return _as_tensors(x, y)
 
 
 def polynomial_features(
@@ -442,7 +448,7 @@ def xor(
     y = np.repeat(labels, n_per_corner)
     if noise > 0:
         X = X + noise * np.random.default_rng(seed).standard_normal(X.shape)
-    return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y)
+    return _as_tensors(X, y)
 
 
 def blobs(
@@ -518,7 +524,7 @@ def blobs(
     X = np.concatenate(parts) + middle  # (n_samples, 2)
     y = np.concatenate(labels)
     order = rng.permutation(n_samples)
-    return torch.from_numpy(X[order].astype(np.float32)), torch.from_numpy(y[order])
+    return _as_tensors(X[order], y[order])
 
 
 # ---------------------------------------------------- logic inputs and point clouds

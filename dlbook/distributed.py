@@ -22,6 +22,7 @@ import gc
 import os
 import socket
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -127,17 +128,21 @@ def train_single_process(
     return model, history.step_loss
 
 
-def _train_rank(
-    rank: int,
-    world_size: int,
-    model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    result_path: str,
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What each process of :func:`train_data_parallel` is sent (pickled) to train."""
+
+    world_size: int
+    model: nn.Module
+    X: torch.Tensor
+    y: torch.Tensor
+    epochs: int
+    lr: float
+    batch_size: int
+    result_path: str
+
+
+def _train_rank(rank: int, run: _Run, model: nn.Module) -> None:
     """One rank's training, inside an initialised process group: ``dl.train`` on a DDP model.
 
     A ``DistributedSampler`` without shuffling gives rank ``r`` the examples
@@ -147,48 +152,39 @@ def _train_rank(
     from torch.nn.parallel import DistributedDataParallel
 
     ddp = DistributedDataParallel(model)  # broadcasts rank 0's parameters to all ranks
-    dataset = TensorDataset(X, y)
+    dataset = TensorDataset(run.X, run.y)
     sampler: DistributedSampler[int] = DistributedSampler(
-        dataset, num_replicas=world_size, rank=rank, shuffle=False
+        dataset, num_replicas=run.world_size, rank=rank, shuffle=False
     )
-    loader = DataLoader(dataset, batch_size=batch_size // world_size, sampler=sampler)
+    loader = DataLoader(dataset, batch_size=run.batch_size // run.world_size, sampler=sampler)
     # Each step's loss is the mean over this rank's shard; DDP all-reduces the gradients
     # during backward, so every rank takes the same step as one process on the whole batch.
-    history = train(ddp, loader, optimizer="sgd", lr=lr, epochs=epochs)
+    history = train(ddp, loader, optimizer="sgd", lr=run.lr, epochs=run.epochs)
     losses = torch.tensor(history.step_loss, dtype=torch.float64)
     dist.all_reduce(losses)  # sum over ranks: one collective for the whole run
     if rank == 0:
-        state = {"state_dict": ddp.module.state_dict(), "losses": (losses / world_size).tolist()}
-        torch.save(state, result_path)
+        state = {
+            "state_dict": ddp.module.state_dict(),
+            "losses": (losses / run.world_size).tolist(),
+        }
+        torch.save(state, run.result_path)
 
 
-def _worker(
-    rank: int,
-    world_size: int,
-    port: int,
-    backend: str,
-    model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    result_path: str,
-) -> None:
+def _worker(rank: int, run: _Run, port: int, backend: str) -> None:
     """One process of :func:`train_data_parallel` (run by ``torch.multiprocessing``)."""
     torch.set_num_threads(1)  # the processes share the machine's cores
     # Tensors sent to spawned processes live in shared memory: without a private
     # copy, every rank would update the same parameters.
-    model = copy.deepcopy(model)
+    model = copy.deepcopy(run.model)
     dist.init_process_group(
         backend,
         init_method=f"tcp://127.0.0.1:{port}",
         rank=rank,
-        world_size=world_size,
+        world_size=run.world_size,
         timeout=datetime.timedelta(seconds=60),
     )
     try:
-        _train_rank(rank, world_size, model, X, y, epochs, lr, batch_size, result_path)
+        _train_rank(rank, run, model)
     finally:
         # The DDP wrapper (and its reducer, which holds the process group) must be gone
         # before the group is destroyed; freeing it afterwards can deadlock.
@@ -202,11 +198,11 @@ def train_data_parallel(
     y: torch.Tensor,
     *,
     world_size: int = 2,
+    backend: str = "gloo",
+    start_method: str = "spawn",
     epochs: int = 5,
     lr: float = 0.1,
     batch_size: int | None = None,
-    backend: str = "gloo",
-    start_method: str = "spawn",
 ) -> tuple[nn.Module, list[float]]:
     """Train a copy of ``model`` with ``DistributedDataParallel`` in ``world_size`` processes.
 
@@ -228,11 +224,6 @@ def train_data_parallel(
         Integer class labels.
     world_size : int, default 2
         Number of processes.
-    epochs : int, default 5
-    lr : float, default 0.1
-    batch_size : int, optional
-        Global batch size, a multiple of ``world_size`` that divides
-        ``n_samples``; ``None`` uses all samples.
     backend : {"gloo", "nccl"}, default "gloo"
         ``"gloo"`` runs on CPUs; ``"nccl"`` is for one process per GPU and is
         not used by this CPU example.
@@ -240,6 +231,11 @@ def train_data_parallel(
         How the processes start. ``"spawn"`` works everywhere but each new
         process imports PyTorch afresh (seconds); ``"fork"`` (Linux and macOS
         only) copies the running process and starts at once.
+    epochs : int, default 5
+    lr : float, default 0.1
+    batch_size : int, optional
+        Global batch size, a multiple of ``world_size`` that divides
+        ``n_samples``; ``None`` uses all samples.
 
     Returns
     -------
@@ -269,20 +265,10 @@ def train_data_parallel(
     model = copy.deepcopy(model).cpu().train()
     with tempfile.TemporaryDirectory() as folder:
         result_path = os.path.join(folder, "result.pt")
+        run = _Run(world_size, model, X, y, epochs, lr, batch_size, result_path)
         mp.start_processes(
             _worker,
-            args=(
-                world_size,
-                free_port(),
-                backend,
-                model,
-                X,
-                y,
-                epochs,
-                lr,
-                batch_size,
-                result_path,
-            ),
+            args=(run, free_port(), backend),
             nprocs=world_size,
             join=True,
             start_method=start_method,

@@ -33,7 +33,6 @@ from ._validation import (
     check_float,
     check_int,
     check_same_length,
-    check_seed,
     describe,
 )
 from .data import polynomial_features
@@ -83,6 +82,7 @@ def mean_squared_error(y_pred: Any, y: Any) -> float:
     Returns
     -------
     float
+        The mean squared error, computed in float64.
 
     Examples
     --------
@@ -109,6 +109,7 @@ def mse_gradient(X: Any, y: Any, w: Any) -> torch.Tensor:
     Returns
     -------
     Tensor of shape (n_features,)
+        The gradient of the mean squared error at ``w``.
 
     Examples
     --------
@@ -195,6 +196,7 @@ def gradient_descent_step(X: Any, y: Any, w: Any, lr: float) -> torch.Tensor:
     Returns
     -------
     Tensor of shape (n_features,)
+        The weights after the step (``w`` itself is not changed).
 
     Examples
     --------
@@ -255,6 +257,7 @@ def least_squares_gd(
     Returns
     -------
     GradientDescentResult
+        The final weights, the loss after every step and the path.
 
     Raises
     ------
@@ -327,6 +330,7 @@ def polynomial_predict(coefficients: Any, x: Any) -> torch.Tensor:
     Returns
     -------
     Tensor of shape (n_samples,), float64
+        The polynomial's values at ``x``.
 
     Examples
     --------
@@ -360,6 +364,7 @@ def mcculloch_pitts(x: Any, threshold: int | float) -> torch.Tensor:
     Returns
     -------
     Tensor of shape () or (n_samples,), int64
+        1 where the unit fires, 0 elsewhere.
 
     Examples
     --------
@@ -392,6 +397,7 @@ def perceptron_predict(X: Any, w: Any, b: Any) -> torch.Tensor:
     Returns
     -------
     Tensor of shape (n_samples,), int64
+        The predicted labels, 0 or 1.
 
     Examples
     --------
@@ -575,7 +581,6 @@ class Perceptron:
             raise ValueError(f"y must have shape (n_samples,), got {tuple(y.shape)}")
         check_same_length("X", X, "y", y)
         max_epochs = check_int("max_epochs", max_epochs, minimum=1)
-        seed = check_seed("seed", seed)
         generator = make_generator(seed)
         result = FitResult(converged=False, epochs=0, updates=0)
         if record:

@@ -21,6 +21,7 @@ from ._axes import get_axes
 from ._validation import as_tensor, check_features, check_int, describe
 from .devices import module_device
 from .models import hidden_activations
+from .training import predict_proba
 
 __all__ = [
     "BOOK_STYLE",
@@ -96,6 +97,9 @@ def plot_points(
 ) -> Axes:
     """Scatter 2-D points coloured by a binary label.
 
+    Class 0 is drawn as circles and class 1 as squares, in the two
+    :data:`CLASS_COLORS`, so the classes stay apart in grey scale too.
+
     Parameters
     ----------
     X : Tensor or array of shape (n_samples, 2)
@@ -108,6 +112,7 @@ def plot_points(
     Returns
     -------
     Axes
+        The Axes drawn on, one scatter collection per class.
     """
     X = as_tensor("X", X, ndim=2).detach().cpu()
     y = as_tensor("y", y, ndim=1).detach().cpu()
@@ -165,6 +170,7 @@ def plot_decision_surface(
     Returns
     -------
     Axes
+        The Axes drawn on, with filled probability contours and the boundary.
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
@@ -173,21 +179,15 @@ def plot_decision_surface(
     if (X is None) != (y is None):
         raise ValueError("X and y must be given together")
     gx, gy, points = _grid(box, resolution)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            logits = model(points.to(module_device(model))).cpu()
-    finally:
-        model.train(was_training)
-    if logits.ndim == 2 and logits.shape[1] == 2:
-        prob = torch.softmax(logits, dim=1)[:, 1]
-    elif logits.ndim == 1 or logits.shape[1] == 1:
-        prob = torch.sigmoid(logits.reshape(-1))
+    proba = predict_proba(model, points)  # evaluation mode, no gradients, on the CPU
+    if proba.ndim == 2 and proba.shape[1] == 2:
+        prob = proba[:, 1]  # softmax of two logits
+    elif proba.ndim == 1 or proba.shape[1] == 1:
+        prob = proba.reshape(-1)  # sigmoid of one logit
     else:
         raise ValueError(
             f"model must return logits of shape (n, 2) or (n, 1) for 2-D inputs, "
-            f"got {tuple(logits.shape)}"
+            f"got {tuple(proba.shape)}"
         )
     prob_grid = prob.reshape(resolution, resolution).numpy()
     ax = get_axes(ax)
@@ -234,6 +234,7 @@ def plot_neuron_map(
     Returns
     -------
     Axes
+        The Axes drawn on, showing the unit's activation as an image.
     """
     box = _extent(extent)
     layer = check_int("layer", layer, minimum=1)
@@ -270,6 +271,7 @@ def plot_history(history: Any, *, ax: Axes | None = None, log: bool = False) -> 
     Returns
     -------
     Axes
+        The Axes drawn on: one curve per recorded loss.
     """
     if not hasattr(history, "loss") or not hasattr(history, "val_loss"):
         raise TypeError(f"history must be a dlbook History, got {describe(history)}")
@@ -320,6 +322,7 @@ def plot_lines(
     Returns
     -------
     Axes
+        The Axes drawn on, its limits set to ``extent``.
 
     Examples
     --------
@@ -398,6 +401,7 @@ def plot_units_1d(
     Returns
     -------
     Axes
+        The Axes drawn on: a dashed curve per unit and the output.
 
     Examples
     --------
@@ -478,6 +482,7 @@ def plot_boundary(
     Returns
     -------
     Axes
+        The Axes drawn on, with equal scales so that ``w`` looks perpendicular.
 
     Examples
     --------

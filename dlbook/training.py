@@ -177,8 +177,8 @@ class Loss:
         outputs: torch.Tensor,
         targets: torch.Tensor,
         *,
-        largest_label: int | None = None,
         name: str = "y",
+        largest_label: int | None = None,
     ) -> torch.Tensor:
         """Return the targets in the shape the loss compares with ``outputs``.
 

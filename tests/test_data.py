@@ -46,22 +46,6 @@ def test_circles_seeding():
     assert not torch.equal(a[0], c[0])
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
-        ({"n_samples": 2.5}, TypeError, "n_samples must be an integer"),
-        ({"df": 0.0}, ValueError, "df must be > 0"),
-        ({"radius": -1.0}, ValueError, "radius must be > 0"),
-        ({"flip": 1.5}, ValueError, "flip must be <= 1"),
-        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
-    ],
-)
-def test_circles_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.circles(**kwargs)
-
-
 # -------------------------------------------------------------------------- regression
 
 
@@ -96,9 +80,32 @@ def test_noisy_sine_range_and_noise():
         (data.noisy_line, {"slope": "2"}, TypeError, "slope must be a real number"),
         (data.noisy_sine, {"noise": float("nan")}, ValueError, "noise must be finite"),
         (data.noisy_sine, {"seed": 1.0}, TypeError, "seed must be an integer"),
+        (data.circles, {"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
+        (data.circles, {"n_samples": 2.5}, TypeError, "n_samples must be an integer"),
+        (data.circles, {"df": 0.0}, ValueError, "df must be > 0"),
+        (data.circles, {"radius": -1.0}, ValueError, "radius must be > 0"),
+        (data.circles, {"flip": 1.5}, ValueError, "flip must be <= 1"),
+        (data.circles, {"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        (data.xor, {"n_per_corner": 0}, ValueError, "n_per_corner must be a positive integer"),
+        (data.xor, {"noise": -1.0}, ValueError, "noise must be >= 0"),
+        (data.xor, {"seed": "a"}, TypeError, "seed must be an integer"),
+        (data.blobs, {"n_samples": 1}, ValueError, "n_samples must be an integer >= 2"),
+        (data.blobs, {"distance": 0.0}, ValueError, "distance must be > 0"),
+        (data.blobs, {"std": -1.0}, ValueError, "std must be > 0"),
+        (data.blobs, {"margin": -0.1}, ValueError, "margin must be >= 0"),
+        (data.blobs, {"margin": 3.0}, ValueError, "margin must be smaller than distance"),
+        (data.blobs, {"center": (1.0,)}, TypeError, "center must be a pair of numbers"),
+        (data.blobs, {"center": "ab"}, TypeError, "center must be a pair of numbers"),
+        (data.blobs, {"center": (1.0, "a")}, TypeError, r"center\[1\] must be a real number"),
+        (data.first_symbol, {"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
+        (data.first_symbol, {"length": 0}, ValueError, "length must be a positive integer"),
+        (data.first_symbol, {"n_symbols": 1}, ValueError, "n_symbols must be an integer >= 2"),
+        (data.first_symbol, {"noise": -1.0}, ValueError, "noise must be >= 0"),
+        (data.first_symbol, {"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        (data.first_symbol, {"length": 2.5}, TypeError, "length must be an integer"),
     ],
 )
-def test_regression_data_errors(fn, kwargs, error, match):
+def test_generators_reject_bad_arguments(fn, kwargs, error, match):
     with pytest.raises(error, match=match):
         fn(**kwargs)
 
@@ -248,19 +255,6 @@ def test_xor_noisy_points_stay_near_their_corner():
     assert torch.equal(X, data.xor(25, noise=0.1, seed=0)[0])
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_per_corner": 0}, ValueError, "n_per_corner must be a positive integer"),
-        ({"noise": -1.0}, ValueError, "noise must be >= 0"),
-        ({"seed": "a"}, TypeError, "seed must be an integer"),
-    ],
-)
-def test_xor_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.xor(**kwargs)
-
-
 @pytest.mark.parametrize("margin", [0.0, 0.5, 2.0])
 def test_blobs_are_separable_with_the_margin(margin):
     X, y = data.blobs(101, margin=margin, seed=0)
@@ -283,24 +277,6 @@ def test_blobs_center_moves_the_separating_line():
 def test_blobs_seeding():
     assert torch.equal(data.blobs(20, seed=1)[0], data.blobs(20, seed=1)[0])
     assert not torch.equal(data.blobs(20, seed=1)[0], data.blobs(20, seed=2)[0])
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_samples": 1}, ValueError, "n_samples must be an integer >= 2"),
-        ({"distance": 0.0}, ValueError, "distance must be > 0"),
-        ({"std": -1.0}, ValueError, "std must be > 0"),
-        ({"margin": -0.1}, ValueError, "margin must be >= 0"),
-        ({"margin": 3.0}, ValueError, "margin must be smaller than distance"),
-        ({"center": (1.0,)}, TypeError, "center must be a pair of numbers"),
-        ({"center": "ab"}, TypeError, "center must be a pair of numbers"),
-        ({"center": (1.0, "a")}, TypeError, r"center\[1\] must be a real number"),
-    ],
-)
-def test_blobs_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.blobs(**kwargs)
 
 
 # ------------------------------------------------------------------------ encodings
@@ -442,22 +418,6 @@ def test_first_symbol_later_steps_carry_no_label_information():
     X, y = data.first_symbol(4000, length=3, n_symbols=2, seed=0)
     agree = (X[:, -1].argmax(dim=1) == y).float().mean()
     assert abs(float(agree) - 0.5) < 0.05
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
-        ({"length": 0}, ValueError, "length must be a positive integer"),
-        ({"n_symbols": 1}, ValueError, "n_symbols must be an integer >= 2"),
-        ({"noise": -1.0}, ValueError, "noise must be >= 0"),
-        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
-        ({"length": 2.5}, TypeError, "length must be an integer"),
-    ],
-)
-def test_first_symbol_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.first_symbol(**kwargs)
 
 
 # ------------------------------------------------------------------ grouped rows

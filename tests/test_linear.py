@@ -123,6 +123,54 @@ def test_gradient_descent_divergence_is_reported():
         ),
         (lambda X, y: linear.max_stable_lr(torch.zeros(0, 2)), ValueError, "at least one row"),
         (lambda X, y: linear.least_squares(X, "y"), TypeError, "y must be a tensor or array"),
+        (
+            lambda X, y: linear.polynomial_fit(torch.zeros(3), torch.zeros(2), 1),
+            ValueError,
+            "same number of samples",
+        ),
+        (
+            lambda X, y: linear.polynomial_fit(torch.zeros(3), torch.zeros(3), -1),
+            ValueError,
+            "degree must be an integer >= 0",
+        ),
+        (
+            lambda X, y: linear.polynomial_predict(torch.zeros(0), torch.zeros(3)),
+            ValueError,
+            "at least one value",
+        ),
+        (lambda X, y: linear.Perceptron(0), ValueError, "n_features must be a positive integer"),
+        (lambda X, y: linear.Perceptron(2, lr=-1.0), ValueError, "lr must be > 0"),
+        (
+            lambda X, y: linear.Perceptron(2).predict(torch.zeros(3, 3)),
+            ValueError,
+            r"X must have shape \(n_samples, 2\)",
+        ),
+        (
+            lambda X, y: linear.Perceptron(2).fit(
+                torch.zeros(3, 2), torch.zeros(4, dtype=torch.long)
+            ),
+            ValueError,
+            "same number of samples",
+        ),
+        (
+            lambda X, y: linear.Perceptron(2).fit(torch.zeros(2, 2), torch.tensor([0, 5])),
+            ValueError,
+            "y must hold only 0s and 1s",
+        ),
+        (
+            lambda X, y: linear.Perceptron(2).fit(
+                torch.zeros(2, 2), torch.zeros(2, 1, dtype=torch.long)
+            ),
+            ValueError,
+            r"y must have shape \(n_samples,\)",
+        ),
+        (
+            lambda X, y: linear.Perceptron(2).fit(
+                torch.zeros(2, 2), torch.zeros(2, dtype=torch.long), max_epochs=0
+            ),
+            ValueError,
+            "max_epochs must be a positive integer",
+        ),
     ],
 )
 def test_errors(call, error, match):
@@ -141,31 +189,6 @@ def test_polynomial_fit_and_predict_recover_a_cubic():
     torch.testing.assert_close(
         linear.polynomial_predict(coefficients, x), y.double(), atol=1e-5, rtol=0
     )
-
-
-@pytest.mark.parametrize(
-    ("call", "error", "match"),
-    [
-        (
-            lambda: linear.polynomial_fit(torch.zeros(3), torch.zeros(2), 1),
-            ValueError,
-            "same number of samples",
-        ),
-        (
-            lambda: linear.polynomial_fit(torch.zeros(3), torch.zeros(3), -1),
-            ValueError,
-            "degree must be an integer >= 0",
-        ),
-        (
-            lambda: linear.polynomial_predict(torch.zeros(0), torch.zeros(3)),
-            ValueError,
-            "at least one value",
-        ),
-    ],
-)
-def test_polynomial_fit_errors(call, error, match):
-    with pytest.raises(error, match=match):
-        call()
 
 
 @pytest.mark.parametrize("device", available_devices())
@@ -292,47 +315,6 @@ def test_decision_function_and_repr():
     torch.testing.assert_close(model.decision_function(X), torch.tensor([2.5, -2.5]))
     assert model.predict(X).tolist() == [1, 0]
     assert repr(model) == "Perceptron(n_features=3, lr=0.1)"
-
-
-@pytest.mark.parametrize(
-    ("call", "error", "match"),
-    [
-        (lambda: linear.Perceptron(0), ValueError, "n_features must be a positive integer"),
-        (lambda: linear.Perceptron(2, lr=-1.0), ValueError, "lr must be > 0"),
-        (
-            lambda: linear.Perceptron(2).predict(torch.zeros(3, 3)),
-            ValueError,
-            r"X must have shape \(n_samples, 2\)",
-        ),
-        (
-            lambda: linear.Perceptron(2).fit(torch.zeros(3, 2), torch.zeros(4, dtype=torch.long)),
-            ValueError,
-            "same number of samples",
-        ),
-        (
-            lambda: linear.Perceptron(2).fit(torch.zeros(2, 2), torch.tensor([0, 5])),
-            ValueError,
-            "y must hold only 0s and 1s",
-        ),
-        (
-            lambda: linear.Perceptron(2).fit(
-                torch.zeros(2, 2), torch.zeros(2, 1, dtype=torch.long)
-            ),
-            ValueError,
-            r"y must have shape \(n_samples,\)",
-        ),
-        (
-            lambda: linear.Perceptron(2).fit(
-                torch.zeros(2, 2), torch.zeros(2, dtype=torch.long), max_epochs=0
-            ),
-            ValueError,
-            "max_epochs must be a positive integer",
-        ),
-    ],
-)
-def test_perceptron_errors(call, error, match):
-    with pytest.raises(error, match=match):
-        call()
 
 
 @pytest.mark.parametrize("device", available_devices())

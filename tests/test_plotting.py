@@ -73,20 +73,6 @@ def test_plot_points_uses_given_axes_and_accepts_arrays():
     assert plot_points(X4.numpy(), Y4.numpy(), ax=ax) is ax
 
 
-@pytest.mark.parametrize(
-    ("X", "y", "error", "match"),
-    [
-        (torch.zeros(4, 3), Y4, ValueError, r"X must have shape \(n_samples, 2\), got \(4, 3\)"),
-        (torch.zeros(4), Y4, ValueError, r"X must have 2 dimension"),
-        (X4, torch.zeros(3), ValueError, "same number of samples, got 4 and 3"),
-        ("points", Y4, TypeError, "X must be a tensor or array"),
-    ],
-)
-def test_plot_points_rejects_bad_input(X, y, error, match):
-    with pytest.raises(error, match=match):
-        plot_points(X, y)
-
-
 def test_plot_points_rejects_non_axes():
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes or None"):
         plot_points(X4, Y4, ax="left")
@@ -253,21 +239,6 @@ def test_plot_lines_without_bias_or_arrows():
     np.testing.assert_allclose(ax.lines[0].get_ydata(), 0.0, atol=1e-9)  # the line y = 0
 
 
-@pytest.mark.parametrize(
-    ("weight", "bias", "error", "match"),
-    [
-        (torch.ones(2, 3), None, ValueError, r"weight must have shape \(n_samples, 2\)"),
-        (torch.ones(2), None, ValueError, r"weight must have 2 dimension"),
-        (torch.ones(2, 2), torch.ones(3), ValueError, r"bias must have shape \(2,\)"),
-        (torch.tensor([[1.0, 0.0], [0.0, 0.0]]), None, ValueError, "weight row 1 is zero"),
-        ("w", None, TypeError, "weight must be a tensor or array"),
-    ],
-)
-def test_plot_lines_rejects_bad_input(weight, bias, error, match):
-    with pytest.raises(error, match=match):
-        plot_lines(weight, bias)
-
-
 def test_plot_lines_rejects_bad_extent():
     with pytest.raises(ValueError, match="xmin < xmax"):
         plot_lines(torch.ones(1, 2), extent=(1, -1, 0, 1))
@@ -348,3 +319,42 @@ def test_plot_boundary_vertical_line_and_options():
 def test_plot_boundary_errors(w, b, kwargs, error, match):
     with pytest.raises(error, match=match):
         plot_boundary(w, b, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: plot_points(torch.zeros(4, 3), Y4),
+            ValueError,
+            r"X must have shape \(n_samples, 2\), got \(4, 3\)",
+        ),
+        (lambda: plot_points(torch.zeros(4), Y4), ValueError, r"X must have 2 dimension"),
+        (
+            lambda: plot_points(X4, torch.zeros(3)),
+            ValueError,
+            "same number of samples, got 4 and 3",
+        ),
+        (lambda: plot_points("points", Y4), TypeError, "X must be a tensor or array"),
+        (
+            lambda: plot_lines(torch.ones(2, 3), None),
+            ValueError,
+            r"weight must have shape \(n_samples, 2\)",
+        ),
+        (lambda: plot_lines(torch.ones(2), None), ValueError, r"weight must have 2 dimension"),
+        (
+            lambda: plot_lines(torch.ones(2, 2), torch.ones(3)),
+            ValueError,
+            r"bias must have shape \(2,\)",
+        ),
+        (
+            lambda: plot_lines(torch.tensor([[1.0, 0.0], [0.0, 0.0]]), None),
+            ValueError,
+            "weight row 1 is zero",
+        ),
+        (lambda: plot_lines("w", None), TypeError, "weight must be a tensor or array"),
+    ],
+)
+def test_plots_reject_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -97,12 +97,18 @@ def test_accepts_an_optimizer_object_and_a_callable_loss(circle_data):
     assert calls == [torch.Size([200, 2])] * 3  # two steps, then the final loss
 
 
-def test_evaluate_restores_training_mode_and_uses_no_grad(circle_data):
+@pytest.fixture
+def dropout_model():
+    """A model in training mode that records whether gradients were on in each forward pass."""
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Dropout(0.5)).train()
+    model.grads_enabled = []
+    model.register_forward_hook(lambda m, *_: m.grads_enabled.append(torch.is_grad_enabled()))
+    return model
+
+
+def test_evaluate_restores_training_mode_and_uses_no_grad(circle_data, dropout_model):
     X, y = circle_data
-    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5))
-    model.train()
-    grads_enabled = []
-    model.register_forward_hook(lambda *_: grads_enabled.append(torch.is_grad_enabled()))
+    model, grads_enabled = dropout_model, dropout_model.grads_enabled
     evaluate(model, X, y)
     assert model.training and grads_enabled == [False]
     model.eval()
@@ -712,12 +718,9 @@ def test_history_frames_need_pandas_only_when_called():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_predict_and_predict_proba(circle_data):
+def test_predict_and_predict_proba(circle_data, dropout_model):
     X, y = circle_data
-    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Dropout(0.5))
-    model.train()
-    grads = []
-    model.register_forward_hook(lambda *_: grads.append(torch.is_grad_enabled()))
+    model, grads = dropout_model, dropout_model.grads_enabled
     out = predict(model, X, batch_size=64)
     assert out.shape == (200, 3) and not out.requires_grad
     assert grads == [False] * 4 and model.training  # batched, without gradients, mode kept

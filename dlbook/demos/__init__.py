@@ -9,20 +9,6 @@ once, in ``__init__.pyi`` beside this file, and imported on first use.
 
 from __future__ import annotations
 
-from typing import Any
+from .. import lazy_package
 
-import lazy_loader as lazy
-
-from .. import moved_attribute
-
-_lazy_getattr, _lazy_dir, __all__ = lazy.attach_stub(__name__, __file__)
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return _lazy_getattr(name)
-    raise moved_attribute(__name__, name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -178,6 +178,7 @@ def plot_gradient_profiles(profiles: Sequence[GradientProfile], *, ax: Axes | No
     Returns
     -------
     matplotlib Axes
+        The Axes drawn on: one line per profile, on a log scale.
 
     Examples
     --------

@@ -38,6 +38,7 @@ def ravine(w: torch.Tensor, *, curvature: float = 20.0) -> torch.Tensor:
     Returns
     -------
     Tensor of shape () or (n_points,)
+        The value of the bowl at each point.
 
     Examples
     --------
@@ -133,6 +134,7 @@ def plot_paths(
     Returns
     -------
     matplotlib Axes
+        The Axes drawn on: the contours, one line per path and the minimum.
 
     Examples
     --------

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -56,8 +57,8 @@ def _check_mode(mode: str) -> bool:
 
 def accumulated_gradient(
     model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: torch.Tensor | np.ndarray,
+    y: torch.Tensor | np.ndarray,
     *,
     backward_calls: int = 3,
     zero_grad: bool = False,
@@ -113,8 +114,8 @@ def accumulated_gradient(
 
 def training_losses(
     model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: torch.Tensor | np.ndarray,
+    y: torch.Tensor | np.ndarray,
     *,
     steps: int = 50,
     lr: float = 0.1,
@@ -214,6 +215,8 @@ def prediction_spread(
     Returns
     -------
     float
+        Standard deviation of the outputs over the repeats, averaged over all outputs
+        (0.0 when every pass gives the same output).
 
     Examples
     --------
@@ -259,6 +262,8 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     Returns
     -------
     float
+        Largest change of an output of the first half when the second half changes
+        (0.0 when predictions do not depend on the rest of the batch).
 
     Examples
     --------
@@ -305,6 +310,7 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     Returns
     -------
     int
+        Bytes that autograd saved for the backward pass (0 under ``no_grad``).
 
     Examples
     --------
