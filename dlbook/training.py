@@ -378,7 +378,7 @@ class History:
         Examples
         --------
         >>> history = History(loss=[0.9, 0.5], lr=[0.1, 0.1])
-        >>> history.to_frame().columns.tolist()  # doctest: +SKIP
+        >>> history.to_frame().columns.tolist()
         ['loss', 'lr']
         """
         pd = _pandas("History.to_frame")

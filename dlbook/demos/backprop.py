@@ -31,9 +31,9 @@ def two_one_one_step(
 
     The network is ``h = sigmoid(w1 . x + b1)``, ``y_hat = sigmoid(w2 h + b2)``
     with binary cross-entropy loss. The engine runs ``Linear(2, 1)``,
-    ``Sigmoid``, ``Linear(1, 1)`` and :class:`BCEWithLogitsLoss` (so the output
-    sigmoid is folded into the loss, whose gradient with respect to ``z2`` is
-    ``y_hat - y``).
+    ``Sigmoid``, ``Linear(1, 1)`` and :class:`dlbook.scratch.BCEWithLogitsLoss`
+    (so the output sigmoid is folded into the loss, whose gradient with respect
+    to ``z2`` is ``y_hat - y``).
 
     Parameters
     ----------

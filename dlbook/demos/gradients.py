@@ -87,7 +87,7 @@ def vanishing_gradient_experiment(
 
     For every combination of depth, activation and initialisation a
     :func:`dlbook.models.deep_mlp` is built with the same seed and its
-    :func:`gradient_norms` are taken on one batch of the two-class circles
+    :func:`dlbook.diagnostics.gradient_norms` are taken on one batch of the two-class circles
     data (:func:`dlbook.data.circles`, standardised). Nothing is trained: the
     profile shows how the gradient signal is passed back through the layers
     at the start of training.

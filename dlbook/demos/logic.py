@@ -27,7 +27,7 @@ def find_threshold(targets: Any) -> int | None:
     Parameters
     ----------
     targets : Tensor, array or list of shape (2 ** n_inputs,)
-        The wanted outputs (0 or 1) on the inputs of :func:`binary_inputs`,
+        The wanted outputs (0 or 1) on the inputs of :func:`dlbook.data.binary_inputs`,
         in that order.
 
     Returns
@@ -65,7 +65,8 @@ def xor_network() -> nn.Sequential:
     Returns
     -------
     torch.nn.Sequential
-        ``Linear(2, 2) -> ReLU -> Linear(2, 1)``, as built by :func:`mlp_from_parameters`.
+        ``Linear(2, 2) -> ReLU -> Linear(2, 1)``, as built by
+        :func:`dlbook.models.mlp_from_parameters`.
 
     Examples
     --------
