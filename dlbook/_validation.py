@@ -2,7 +2,10 @@
 
 Every check raises a ``TypeError`` or ``ValueError`` whose message names the
 argument, what was expected and what arrived, e.g.
-``"n_samples must be a positive integer, got -3"``.
+``"n_samples must be a positive integer, got -3"``. There is one check per kind
+of input (an integer, a tensor, features, binary inputs, classification data, a
+model, a device); the public functions of dlbook call these and never write
+their own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 __all__: list[str] = []  # private module
 
@@ -95,10 +99,16 @@ def as_tensor(
 ) -> torch.Tensor:
     """Convert an array-like to a tensor and check its number of dimensions.
 
-    Tensors keep their device; NumPy arrays and nested lists are converted.
+    Tensors keep their device; NumPy arrays, nested lists and objects with a
+    ``to_numpy()`` method (pandas ``DataFrame`` and ``Series``) are converted.
     """
     if isinstance(value, torch.Tensor):
         tensor = value
+    elif callable(getattr(value, "to_numpy", None)) and not isinstance(value, np.ndarray):
+        array = np.asarray(value.to_numpy())
+        if not array.flags.writeable:  # pandas' copy-on-write arrays are read-only
+            array = array.copy()
+        return as_tensor(name, array, ndim=ndim, dtype=dtype)
     elif isinstance(value, (np.ndarray, list, tuple)) or isinstance(value, numbers.Number):
         try:
             tensor = torch.as_tensor(np.asarray(value))
@@ -137,17 +147,6 @@ def check_same_length(name_a: str, a: Any, name_b: str, b: Any) -> None:
         )
 
 
-def make_generator(name: str, seed: Any) -> torch.Generator:
-    """A CPU ``torch.Generator`` seeded with ``seed``, or from fresh entropy when it is None."""
-    seed = check_seed(name, seed)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(seed)
-    return generator
-
-
 def as_device(name: str, device: Any) -> torch.device:
     """Return ``torch.device(device)``; ``None`` means the CPU."""
     if device is None:
@@ -158,3 +157,94 @@ def as_device(name: str, device: Any) -> torch.device:
         raise ValueError(
             f"{name} must name a device such as 'cpu' or 'cuda', got {describe(device)}"
         ) from err
+
+
+def check_model(name: str, model: Any) -> nn.Module:
+    """Return ``model`` if it is a ``torch.nn.Module``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {describe(model)}")
+    return model
+
+
+def as_binary(name: str, x: Any, *, ndim: int | Sequence[int] = (1, 2)) -> torch.Tensor:
+    """Return binary inputs (0s and 1s, or booleans) as an int64 tensor."""
+    x = as_tensor(name, x, ndim=ndim)
+    if x.dtype == torch.bool:
+        x = x.long()
+    if not bool(((x == 0) | (x == 1)).all()):
+        raise ValueError(f"{name} must hold only 0s and 1s, got values {x.unique().tolist()[:6]}")
+    return x.long()
+
+
+def as_features(
+    name: str,
+    X: Any,
+    *,
+    ndim: int | Sequence[int] | None = 2,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """Return input features in the floating-point ``dtype`` a model computes in.
+
+    Floating-point features are converted; integer, ``uint8`` and boolean
+    features too, after checking that every value is an integer that ``dtype``
+    represents exactly (up to 2**24 for float32, 2**53 for float64).
+    """
+    X = as_tensor(name, X, ndim=ndim)
+    if X.is_complex():
+        raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    if not X.is_floating_point() and X.dtype != torch.bool and X.numel():
+        digits = 1 - int(np.log2(torch.finfo(dtype).eps))  # 24 for float32
+        largest = int(X.abs().max())
+        if largest > 2**digits:
+            raise ValueError(
+                f"{name} holds the integer {largest}, which {dtype} cannot represent exactly "
+                f"(it is exact only up to 2**{digits}); convert {name} to a floating-point "
+                f"dtype yourself or use a model in a wider dtype"
+            )
+    return X.to(dtype)
+
+
+def check_classification_data(
+    X: Any,
+    y: Any,
+    *,
+    x_ndim: int | Sequence[int] | None = 2,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check a classification data set and return ``(X in dtype, y as int64 labels)``.
+
+    ``X`` must have ``x_ndim`` dimensions (features as in :func:`as_features`),
+    ``y`` one dimension of integer class labels, both the same positive
+    number of samples.
+    """
+    X = as_features("X", X, ndim=x_ndim, dtype=dtype)
+    y = as_tensor("y", y, ndim=1)
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+    check_same_length("X", X, "y", y)
+    if len(X) == 0:
+        raise ValueError("X must contain at least one sample, got 0")
+    return X, y.long()
+
+
+def as_available_device(name: str, device: Any) -> torch.device:
+    """Return ``torch.device(device)``, refusing a CUDA or MPS device this machine lacks."""
+    device = as_device(name, device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"{name}={str(device)!r} was asked for, but CUDA is not available here "
+            "(torch.cuda.is_available() is False); dl.get_device() picks what is"
+        )
+    if device.type == "cuda" and device.index is not None:
+        if device.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{name}={str(device)!r} was asked for, but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)"
+            )
+    mps = getattr(torch.backends, "mps", None)
+    if device.type == "mps" and not (mps is not None and mps.is_available()):
+        raise ValueError(
+            f"{name}={str(device)!r} was asked for, but MPS is not available here "
+            "(torch.backends.mps.is_available() is False); dl.get_device() picks what is"
+        )
+    return device

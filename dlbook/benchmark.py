@@ -2,13 +2,16 @@
 
 GPU work is *asynchronous*: a CUDA call returns as soon as the kernel is
 queued, long before it has run. Timing it with a wall clock around the call
-measures the queueing, not the work. :func:`time_function` therefore
+measures the queueing, not the work. :func:`time_function` therefore builds on
+``torch.utils.benchmark.Timer``, which
 
-* runs a few warm-up calls first (the first call pays for CUDA context
-  creation, kernel selection and memory allocation),
-* on CUDA records a pair of ``torch.cuda.Event`` objects around every call and
-  reads their elapsed time only after ``torch.cuda.synchronize``,
-* elsewhere uses :func:`time.perf_counter` (and synchronises MPS).
+* runs warm-up calls first (the first call pays for CUDA context creation,
+  kernel selection and memory allocation),
+* reads its clock only after synchronising the device (``torch.cuda.synchronize``
+  on CUDA, ``torch.mps.synchronize`` on Apple GPUs),
+* times blocks of calls, as many per block as it takes to measure reliably,
+  until ``min_run_time`` seconds have passed (``blocked_autorange``),
+* runs with a fixed number of CPU threads, recorded in the result.
 
 On top of it, :func:`benchmark_matmul` and :func:`benchmark_training_step`
 report achieved floating-point operations per second (FLOP/s), and
@@ -24,22 +27,24 @@ import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from . import devices
 from ._validation import (
     as_device,
     as_tensor,
+    check_float,
     check_int,
     check_same_length,
-    check_seed,
     describe,
-    make_generator,
 )
 from .devices import module_device
+from .seeding import make_generator
+from .training import TrainingStep
 
 __all__ = [
     "Timing",
@@ -51,35 +56,57 @@ __all__ = [
     "make_loader",
     "markdown_table",
     "matmul_flop",
-    "synchronize",
     "time_function",
 ]
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call of a timed function.
+    """Seconds per call of a timed function, one value per timed block of calls.
+
+    ``torch.utils.benchmark.Timer`` calls the function ``number_per_run``
+    times in a row per block, so that even a very fast function takes long
+    enough to measure, and reports each block's time divided by its calls.
 
     Attributes
     ----------
     times : tuple of float
-        Seconds of each timed call (warm-up calls excluded).
+        Seconds per call in each timed block (warm-up calls excluded).
     device : str
         The device type the calls ran on.
+    threads : int
+        PyTorch CPU threads used while timing.
+    number_per_run : int, default 1
+        Calls in each block (``len(times) * number_per_run`` calls were timed).
     """
 
     times: tuple[float, ...]
     device: str
+    threads: int
+    number_per_run: int = 1
 
     @property
     def median(self) -> float:
-        """Median seconds per call: robust to the odd slow call."""
+        """Median seconds per call: robust to the odd slow block."""
         return statistics.median(self.times)
 
     @property
     def best(self) -> float:
-        """Fastest call, in seconds."""
+        """Fastest block, in seconds per call: the one least disturbed by other work."""
         return min(self.times)
+
+    @property
+    def mean(self) -> float:
+        """Mean seconds per call."""
+        return statistics.fmean(self.times)
+
+    @property
+    def iqr(self) -> float:
+        """Interquartile range of the blocks' seconds per call (0 for fewer than 2 blocks)."""
+        if len(self.times) < 2:
+            return 0.0
+        quartiles = statistics.quantiles(self.times, n=4, method="inclusive")
+        return quartiles[2] - quartiles[0]
 
 
 def available_devices() -> list[torch.device]:
@@ -99,87 +126,71 @@ def available_devices() -> list[torch.device]:
     return devices
 
 
-def synchronize(device: torch.device | str | None = None) -> None:
-    """Wait until all queued work on ``device`` has finished (a no-op on the CPU).
-
-    Parameters
-    ----------
-    device : torch.device or str, optional
-        ``None`` means the CPU.
-
-    Examples
-    --------
-    >>> synchronize("cpu")
-    """
-    device = as_device("device", device)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
-
-
 def time_function(
     fn: Callable[[], Any],
     *,
     device: torch.device | str | None = None,
-    warmup: int = 2,
-    repeats: int = 5,
+    warmup: int = 1,
+    min_run_time: float = 0.1,
+    threads: int | None = None,
 ) -> Timing:
-    """Time a function of no arguments, correctly for asynchronous devices.
+    """Time a function of no arguments with ``torch.utils.benchmark.Timer``.
+
+    After ``warmup`` untimed calls, ``Timer.blocked_autorange`` times blocks of
+    calls until ``min_run_time`` seconds have passed; the clock is read only
+    after synchronising ``device``, so asynchronous GPU work is counted in full.
 
     Parameters
     ----------
     fn : callable
         The work to time, e.g. ``lambda: A @ B``.
     device : torch.device or str, optional
-        Where ``fn`` computes; ``None`` means the CPU. On CUDA the calls are
-        timed with CUDA events after synchronising; on other devices with
-        :func:`time.perf_counter` around a synchronised call.
-    warmup : int, default 2
-        Untimed calls first (context creation, kernel choice, caches).
-    repeats : int, default 5
-        Timed calls.
+        Where ``fn`` computes, synchronised around the clock; ``None`` means
+        the CPU.
+    warmup : int, default 1
+        Untimed calls first (context creation, kernel choice, caches); the
+        Timer's own first calls, which choose the block size, warm up too.
+    min_run_time : float, default 0.1
+        Seconds of timed calls, at least.
+    threads : int, optional
+        PyTorch CPU threads to time with (``torch.set_num_threads`` for the
+        duration, restored afterwards); ``None`` keeps the current number.
 
     Returns
     -------
     Timing
+        With the thread count it ran with.
 
     Examples
     --------
     >>> A = torch.randn(64, 64)
-    >>> timing = time_function(lambda: A @ A, repeats=3)
-    >>> len(timing.times), timing.best > 0
-    (3, True)
+    >>> timing = time_function(lambda: A @ A, min_run_time=0.01)
+    >>> timing.best > 0, timing.threads == torch.get_num_threads()
+    (True, True)
     """
+    from torch.utils import benchmark
+
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {describe(fn)}")
     device = as_device("device", device)
     warmup = check_int("warmup", warmup, minimum=0)
-    repeats = check_int("repeats", repeats, minimum=1)
+    min_run_time = check_float("min_run_time", min_run_time, minimum=0.0, strict_minimum=True)
+    threads = (
+        torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
+    )
     for _ in range(warmup):
         fn()
-    synchronize(device)
-    times: list[float] = []
-    if device.type == "cuda":
-        with torch.cuda.device(device):
-            starts = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-            ends = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-            for start, end in zip(starts, ends, strict=True):
-                start.record()
-                fn()
-                end.record()
-            torch.cuda.synchronize(device)  # events hold times only once the work is done
-            pairs = zip(starts, ends, strict=True)
-            times = [start.elapsed_time(end) / 1000.0 for start, end in pairs]
-    else:
-        for _ in range(repeats):
-            begin = time.perf_counter()
-            fn()
-            synchronize(device)
-            times.append(time.perf_counter() - begin)
-    # A timer can read 0 for very fast calls; keep times positive for rates.
-    times = [max(t, 1e-9) for t in times]
-    return Timing(tuple(times), device.type)
+    devices.synchronize(device)
+
+    def clock() -> float:
+        devices.synchronize(device)  # the work queued so far is done before the clock is read
+        return time.perf_counter()
+
+    timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=clock, num_threads=threads)
+    measurement = timer.blocked_autorange(min_run_time=min_run_time)
+    # A clock can read 0 for very fast calls; keep times positive for rates.
+    times = tuple(max(float(t), 1e-12) for t in measurement.times)
+    return Timing(times, device.type, threads, int(measurement.number_per_run))
 
 
 def matmul_flop(n: int, k: int | None = None, m: int | None = None) -> int:
@@ -258,8 +269,8 @@ def benchmark_matmul(
     *,
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
-    warmup: int = 2,
-    repeats: int = 5,
+    warmup: int = 1,
+    min_run_time: float = 0.1,
     seed: int | None = 0,
 ) -> list[dict[str, Any]]:
     """Time the product of two random square matrices and report the achieved FLOP/s.
@@ -271,8 +282,9 @@ def benchmark_matmul(
     device : torch.device or str, optional
         Where to compute; ``None`` means the CPU.
     dtype : torch.dtype, default torch.float32
-    warmup, repeats : int
-        As in :func:`time_function`.
+    warmup : int, default 1
+    min_run_time : float, default 0.1
+        As in :func:`time_function`, for each size.
     seed : int, optional
         Seed of the random matrices.
 
@@ -280,12 +292,13 @@ def benchmark_matmul(
     -------
     list of dict
         One row per size with keys ``device``, ``dtype``, ``size``,
-        ``seconds`` (the fastest timed product: the one least disturbed by other
-        work on the machine, as :mod:`timeit` recommends) and ``flop_per_s``.
+        ``seconds`` (the fastest timed block: the one least disturbed by other
+        work on the machine, as :mod:`timeit` recommends), ``flop_per_s`` and
+        ``threads``.
 
     Examples
     --------
-    >>> rows = benchmark_matmul([32, 64], repeats=2)
+    >>> rows = benchmark_matmul([32, 64], min_run_time=0.01)
     >>> [row["size"] for row in rows], rows[0]["flop_per_s"] > 0
     ([32, 64], True)
     """
@@ -294,12 +307,17 @@ def benchmark_matmul(
     sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
     device = as_device("device", device)
     dtype = _check_dtype(dtype)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     rows = []
     for n in sizes:
         A = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
         B = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
-        timing = time_function(lambda: A @ B, device=device, warmup=warmup, repeats=repeats)  # noqa: B023
+        timing = time_function(
+            lambda: A @ B,  # noqa: B023
+            device=device,
+            warmup=warmup,
+            min_run_time=min_run_time,
+        )
         rows.append(
             {
                 "device": device.type,
@@ -307,6 +325,7 @@ def benchmark_matmul(
                 "size": n,
                 "seconds": timing.best,
                 "flop_per_s": matmul_flop(n) / timing.best,
+                "threads": timing.threads,
             }
         )
     return rows
@@ -318,14 +337,17 @@ def benchmark_training_step(
     batch_size: int = 256,
     device: torch.device | str | None = None,
     autocast_dtype: torch.dtype | None = None,
-    warmup: int = 2,
-    repeats: int = 5,
+    warmup: int = 1,
+    min_run_time: float = 0.1,
     seed: int | None = 0,
 ) -> dict[str, Any]:
-    """Time one full training step (forward, loss, zero_grad, backward, SGD step).
+    """Time one full training step: the :class:`dlbook.training.TrainingStep` of ``dl.train``.
 
-    A copy of the model is moved to ``device`` and trained on a random batch
-    of inputs and class labels; the original model is not changed.
+    A copy of the model is moved to ``device`` and trained with SGD on a
+    random batch of inputs and class labels; the original model is not
+    changed. The step is exactly the one :func:`dlbook.training.train` takes
+    (forward, loss, ``zero_grad``, ``backward``, optimiser step, with autocast
+    and a gradient scaler when asked for).
 
     Parameters
     ----------
@@ -337,10 +359,11 @@ def benchmark_training_step(
     device : torch.device or str, optional
         Where to train; ``None`` means where the model is.
     autocast_dtype : torch.dtype, optional
-        Run the forward pass under ``torch.autocast`` with this dtype (e.g.
-        ``torch.bfloat16`` on the CPU, ``torch.float16`` on CUDA, where a
-        gradient scaler is then used too). ``None`` trains in float32.
-    warmup, repeats : int
+        Mixed precision, as ``amp`` of :func:`dlbook.training.train`:
+        ``torch.bfloat16`` or ``torch.float16`` (on CUDA with a gradient
+        scaler). ``None`` trains in float32.
+    warmup : int, default 1
+    min_run_time : float, default 0.1
         As in :func:`time_function`.
     seed : int, optional
         Seed of the random batch.
@@ -349,13 +372,13 @@ def benchmark_training_step(
     -------
     dict
         Keys ``device``, ``precision``, ``batch_size``, ``seconds`` (fastest
-        timed step), ``samples_per_s`` and ``flop_per_s`` (from
-        :func:`linear_training_flop`).
+        timed block), ``samples_per_s``, ``flop_per_s`` (from
+        :func:`linear_training_flop`) and ``threads``.
 
     Examples
     --------
     >>> model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 3))
-    >>> row = benchmark_training_step(model, batch_size=16, repeats=2)
+    >>> row = benchmark_training_step(model, batch_size=16, min_run_time=0.01)
     >>> row["device"], row["precision"], row["samples_per_s"] > 0
     ('cpu', 'float32', True)
     """
@@ -368,33 +391,20 @@ def benchmark_training_step(
     device = module_device(model) if device is None else as_device("device", device)
     if autocast_dtype is not None:
         autocast_dtype = _check_dtype(autocast_dtype)
-    generator = make_generator("seed", seed)
+        if autocast_dtype not in (torch.bfloat16, torch.float16):
+            raise ValueError(
+                f"autocast_dtype must be torch.bfloat16 or torch.float16, got {autocast_dtype}"
+            )
+    generator = make_generator(seed)
     n_in, n_classes = linears[0].in_features, linears[-1].out_features
     X = torch.randn(batch_size, n_in, generator=generator).to(device)
     y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
     model = copy.deepcopy(model).to(device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
-    use_scaler = device.type == "cuda" and autocast_dtype == torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler) if use_scaler else None
-
-    def step() -> None:
-        with torch.autocast(
-            device_type=device.type,
-            dtype=autocast_dtype or torch.float32,
-            enabled=autocast_dtype is not None,
-        ):
-            logits = model(X)  # (B, n_classes)
-            loss = nn.functional.cross_entropy(logits.float(), y)
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            loss.backward()
-            optimizer.step()
-
-    timing = time_function(step, device=device, warmup=warmup, repeats=repeats)
+    step = TrainingStep(model, optimizer, loss="cross_entropy", amp=autocast_dtype)
+    timing = time_function(
+        lambda: step(X, y), device=device, warmup=warmup, min_run_time=min_run_time
+    )
     precision = "float32" if autocast_dtype is None else str(autocast_dtype).removeprefix("torch.")
     return {
         "device": device.type,
@@ -403,6 +413,7 @@ def benchmark_training_step(
         "seconds": timing.best,
         "samples_per_s": batch_size / timing.best,
         "flop_per_s": linear_training_flop(model, batch_size) / timing.best,
+        "threads": timing.threads,
     }
 
 
@@ -452,16 +463,13 @@ def make_loader(
         )
     check_same_length("X", X, "y", y)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = check_seed("seed", seed)
     if pin_memory is None:
         pin_memory = torch.cuda.is_available()
     if not isinstance(pin_memory, bool):
         raise TypeError(f"pin_memory must be a bool or None, got {describe(pin_memory)}")
     if pin_memory and not torch.cuda.is_available():
         raise ValueError("pin_memory=True needs a CUDA device, and none is available")
-    generator = None
-    if shuffle and seed is not None:
-        generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed) if shuffle else None
     return DataLoader(
         TensorDataset(X, y),
         batch_size=batch_size,
@@ -476,7 +484,7 @@ def benchmark_transfer(
     *,
     device: torch.device | str = "cuda",
     warmup: int = 1,
-    repeats: int = 5,
+    min_run_time: float = 0.1,
 ) -> list[dict[str, Any]]:
     """Measure host-to-GPU copy bandwidth from pageable and from pinned memory.
 
@@ -486,7 +494,8 @@ def benchmark_transfer(
         Size of the float32 buffer copied (MB of 10**6 bytes).
     device : torch.device or str, default "cuda"
         A CUDA device.
-    warmup, repeats : int
+    warmup : int, default 1
+    min_run_time : float, default 0.1
         As in :func:`time_function`.
 
     Returns
@@ -528,7 +537,7 @@ def benchmark_transfer(
             lambda: source.to(device, non_blocking=True),  # noqa: B023
             device=device,
             warmup=warmup,
-            repeats=repeats,
+            min_run_time=min_run_time,
         )
         nbytes = source.numel() * source.element_size()
         rows.append({"pinned": pinned, "seconds": timing.best, "bytes_per_s": nbytes / timing.best})
@@ -569,3 +578,12 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
             raise ValueError(f"rows[{i}] has no key {err} used in columns") from None
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+if not TYPE_CHECKING:  # hidden from type checkers: a name that never existed stays an error
+
+    def __getattr__(name: str) -> Any:
+        """Name the new place of a function that moved out of this module."""
+        from . import moved_attribute
+
+        raise moved_attribute(__name__, name)

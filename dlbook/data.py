@@ -7,6 +7,10 @@ returning ``(X, y)``, here as PyTorch tensors: ``X`` float32 of shape
 
 * classification toys: :func:`circles`, :func:`xor`, :func:`blobs`;
 * regression: :func:`noisy_line`, :func:`noisy_sine`, :func:`polynomial_features`;
+* inputs of logic units and point clouds for layers: :func:`binary_inputs`,
+  :func:`grid_cloud`, :func:`gaussian_cloud`;
+* grouped rows: :func:`patient_data` (several scans of each patient);
+* sequences that need a long memory: :func:`first_symbol`;
 * splitting: :func:`train_test_split`, :func:`group_train_test_split`;
 * encodings: :func:`one_hot`, :func:`tokenize`, :class:`BagOfWords`.
 """
@@ -30,20 +34,32 @@ from ._validation import (
     check_seed,
     describe,
 )
+from .seeding import make_generator
 
 __all__ = [
     "BagOfWords",
+    "binary_inputs",
     "blobs",
     "circles",
+    "first_symbol",
+    "gaussian_cloud",
+    "grid_cloud",
     "group_train_test_split",
     "noisy_line",
     "noisy_sine",
     "one_hot",
+    "patient_data",
     "polynomial_features",
     "tokenize",
     "train_test_split",
     "xor",
 ]
+
+
+def _as_tensors(X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generated arrays as the tensors every generator returns: float32, labels int64."""
+    labels = y.astype(np.int64) if np.issubdtype(y.dtype, np.integer) else y.astype(np.float32)
+    return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(labels)
 
 
 def circles(
@@ -103,7 +119,7 @@ def circles(
     n_flip = round(flip * n_samples)
     flipped = rng.choice(n_samples, size=n_flip, replace=False)
     y[flipped] = 1 - y[flipped]
-    return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y)
+    return _as_tensors(X, y)
 
 
 # --------------------------------------------------------------------------- regression
@@ -156,7 +172,7 @@ def noisy_line(
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1.0, 1.0, size=n_samples)
     y = slope * x + intercept + noise * rng.standard_normal(n_samples)
-    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    return _as_tensors(x, y)
 
 
 def noisy_sine(
@@ -198,7 +214,7 @@ def noisy_sine(
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 1.0, size=n_samples)
     y = np.sin(2 * np.pi * x) + noise * rng.standard_normal(n_samples)
-    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    return _as_tensors(x, y)
 
 
 def polynomial_features(
@@ -432,7 +448,7 @@ def xor(
     y = np.repeat(labels, n_per_corner)
     if noise > 0:
         X = X + noise * np.random.default_rng(seed).standard_normal(X.shape)
-    return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y)
+    return _as_tensors(X, y)
 
 
 def blobs(
@@ -508,7 +524,225 @@ def blobs(
     X = np.concatenate(parts) + middle  # (n_samples, 2)
     y = np.concatenate(labels)
     order = rng.permutation(n_samples)
-    return torch.from_numpy(X[order].astype(np.float32)), torch.from_numpy(y[order])
+    return _as_tensors(X[order], y[order])
+
+
+# ---------------------------------------------------- logic inputs and point clouds
+
+
+def binary_inputs(n_inputs: int) -> torch.Tensor:
+    """All ``2 ** n_inputs`` binary input vectors, in counting order.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of inputs, between 1 and 16.
+
+    Returns
+    -------
+    Tensor of shape (2 ** n_inputs, n_inputs), int64
+
+    Examples
+    --------
+    >>> binary_inputs(2)
+    tensor([[0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1]])
+    """
+    n_inputs = check_int("n_inputs", n_inputs, minimum=1)
+    if n_inputs > 16:
+        raise ValueError(f"n_inputs must be at most 16, got {n_inputs}")
+    codes = torch.arange(2**n_inputs)[:, None]  # (2^n, 1)
+    bits = 2 ** torch.arange(n_inputs - 1, -1, -1)  # (n,) most significant first
+    return (codes // bits) % 2
+
+
+def grid_cloud(n_per_side: int = 15, *, extent: float = 2.0) -> np.ndarray:
+    """A square grid of points in ``[-extent, extent]^2``, row by row.
+
+    Parameters
+    ----------
+    n_per_side : int, default 15
+    extent : float, default 2.0
+
+    Returns
+    -------
+    array of shape (n_per_side**2, 2)
+
+    Examples
+    --------
+    >>> grid_cloud(3, extent=1.0)[:3]
+    array([[-1., -1.],
+           [ 0., -1.],
+           [ 1., -1.]])
+    """
+    n = check_int("n_per_side", n_per_side, minimum=2)
+    extent = check_float("extent", extent, minimum=0.0, strict_minimum=True)
+    ticks = np.linspace(-extent, extent, n)
+    gx, gy = np.meshgrid(ticks, ticks)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def gaussian_cloud(
+    n_samples: int = 300,
+    *,
+    mean: Sequence[float] = (1.0, 0.5),
+    scale: Sequence[float] = (1.5, 0.5),
+    seed: int | None = None,
+) -> np.ndarray:
+    """Points drawn from an axis-aligned Gaussian: an off-centre, stretched cloud.
+
+    Parameters
+    ----------
+    n_samples : int, default 300
+    mean : (float, float), default (1.0, 0.5)
+    scale : (float, float), default (1.5, 0.5)
+        Standard deviations along the two axes.
+    seed : int, optional
+
+    Returns
+    -------
+    array of shape (n_samples, 2)
+
+    Examples
+    --------
+    >>> gaussian_cloud(5, seed=0).shape
+    (5, 2)
+    """
+    n = check_int("n_samples", n_samples, minimum=1)
+    if len(mean) != 2 or len(scale) != 2:
+        raise ValueError(f"mean and scale must have 2 entries each, got {mean} and {scale}")
+    rng = np.random.default_rng(check_seed("seed", seed))
+    return np.asarray(mean) + rng.standard_normal((n, 2)) * np.asarray(scale)
+
+
+# ------------------------------------------------------------- grouped and sequential
+
+
+def patient_data(
+    n_patients: int = 30,
+    per_patient: int = 10,
+    *,
+    n_features: int = 10,
+    signal: float = 1.5,
+    spread: float = 2.0,
+    noise: float = 0.3,
+    seed: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Grouped data where rows of one group look alike: several scans of each patient.
+
+    Every patient has a diagnosis (label 0 or 1, half of the patients each)
+    and a personal "look", a centre drawn from a normal distribution of
+    standard deviation ``spread`` in every feature. Each of the patient's rows
+    is that centre, plus ``signal`` times the diagnosis (as +1 or -1) in the
+    first feature (the only thing that carries over to new patients), plus a
+    little ``noise``. A model can score well on a random row split by
+    recognising the patients it has seen; on new patients only the weak
+    signal helps.
+
+    Parameters
+    ----------
+    n_patients : int, default 30
+        Number of groups, at least 2.
+    per_patient : int, default 10
+        Rows per group.
+    n_features : int, default 10
+    signal : float, default 1.5
+        Shift of the first feature between the classes, >= 0.
+    spread : float, default 2.0
+        Standard deviation of the patient centres, >= 0.
+    noise : float, default 0.3
+        Standard deviation of the row-to-row noise, >= 0.
+    seed : int, optional
+
+    Returns
+    -------
+    X : Tensor of shape (n_patients * per_patient, n_features), float32
+    y : Tensor of shape (n_patients * per_patient,), int64
+    groups : Tensor of shape (n_patients * per_patient,), int64
+        The patient of each row.
+
+    Examples
+    --------
+    >>> X, y, groups = patient_data(4, 3, seed=0)
+    >>> X.shape, groups.tolist()
+    (torch.Size([12, 10]), [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+    >>> bool((y.reshape(4, 3) == y.reshape(4, 3)[:, :1]).all())  # one label per patient
+    True
+    """
+    n_patients = check_int("n_patients", n_patients, minimum=2)
+    per_patient = check_int("per_patient", per_patient, minimum=1)
+    n_features = check_int("n_features", n_features, minimum=1)
+    signal = check_float("signal", signal, minimum=0.0)
+    spread = check_float("spread", spread, minimum=0.0)
+    noise = check_float("noise", noise, minimum=0.0)
+    generator = make_generator(seed)
+    diagnosis = torch.arange(n_patients) % 2  # half of the patients in each class
+    diagnosis = diagnosis[torch.randperm(n_patients, generator=generator)]
+    centres = spread * torch.randn(n_patients, n_features, generator=generator)
+    groups = torch.arange(n_patients).repeat_interleave(per_patient)  # (n,)
+    y = diagnosis[groups]  # (n,)
+    X = centres[groups] + noise * torch.randn(len(groups), n_features, generator=generator)
+    X[:, 0] += signal * (2 * y - 1).float()
+    return X, y.long(), groups
+
+
+def first_symbol(
+    n_samples: int = 512,
+    *,
+    length: int = 20,
+    n_symbols: int = 4,
+    noise: float = 0.0,
+    seed: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sequences of one-hot symbols labelled by their first symbol.
+
+    Every step of every sequence is a symbol drawn uniformly from
+    ``n_symbols`` and one-hot encoded; the label is the symbol at step 0. The
+    later steps carry no information about the label, so the best a model
+    without memory can do is chance, ``1 / n_symbols``.
+
+    Parameters
+    ----------
+    n_samples : int, default 512
+        Number of sequences.
+    length : int, default 20
+        Steps per sequence (at least 1). The longer, the further back the
+        label lies when the model reaches the end.
+    n_symbols : int, default 4
+        Size of the alphabet and number of classes (at least 2).
+    noise : float, default 0.0
+        Standard deviation of Gaussian noise added to the one-hot vectors.
+    seed : int, optional
+        Seed of the generator; the same seed gives the same data.
+
+    Returns
+    -------
+    X : Tensor of shape (n_samples, length, n_symbols), float32
+        The sequences, batch first, as ``torch.nn.RNN(batch_first=True)`` expects.
+    y : Tensor of shape (n_samples,), int64
+        The first symbol of each sequence.
+
+    Examples
+    --------
+    >>> X, y = first_symbol(8, length=5, n_symbols=3, seed=0)
+    >>> X.shape, y.shape
+    (torch.Size([8, 5, 3]), torch.Size([8]))
+    >>> bool((X[:, 0].argmax(dim=1) == y).all())
+    True
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    length = check_int("length", length, minimum=1)
+    n_symbols = check_int("n_symbols", n_symbols, minimum=2)
+    noise = check_float("noise", noise, minimum=0.0)
+    seed = check_seed("seed", seed)
+    generator = make_generator(seed)
+    symbols = torch.randint(n_symbols, (n_samples, length), generator=generator)  # (N, T)
+    X = torch.nn.functional.one_hot(symbols, n_symbols).float()  # (N, T, K)
+    if noise > 0:
+        X = X + noise * torch.randn(X.shape, generator=generator)
+    return X, symbols[:, 0].clone()
 
 
 # ------------------------------------------------------------------- representations

@@ -9,9 +9,16 @@ from typing import TypeVar
 
 import torch
 
-from ._validation import check_choice, describe
+from ._validation import as_device, check_choice, describe
 
-__all__ = ["describe_device", "get_device", "module_device"]
+__all__ = [
+    "describe_device",
+    "environment",
+    "get_device",
+    "module_device",
+    "module_dtype",
+    "synchronize",
+]
 
 T = TypeVar("T", torch.Tensor, torch.nn.Module)
 
@@ -69,8 +76,60 @@ def module_device(module: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
+def synchronize(device: torch.device | str | None = None) -> None:
+    """Wait until all queued work on ``device`` has finished (a no-op on the CPU).
+
+    Parameters
+    ----------
+    device : torch.device or str, optional
+        ``None`` means the CPU.
+
+    Examples
+    --------
+    >>> synchronize("cpu")
+    """
+    device = as_device("device", device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def module_dtype(module: torch.nn.Module) -> torch.dtype:
+    """Return the floating-point dtype of a module's first floating parameter or buffer.
+
+    Inputs to the module should be in this dtype; a module without floating
+    parameters or buffers gets ``torch.get_default_dtype()`` (float32).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Returns
+    -------
+    torch.dtype
+
+    Examples
+    --------
+    >>> module_dtype(torch.nn.Linear(2, 3).double())
+    torch.float64
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
+    for tensor in (*module.parameters(), *module.buffers()):
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.get_default_dtype()
+
+
 def describe_device(device: torch.device | str | None = None) -> str:
-    """Return a one-line description of a device, e.g. its GPU name and memory.
+    """Return a short description of a device, e.g. its GPU name and memory.
+
+    For a CPU with more than one PyTorch thread a second line suggests
+    ``torch.set_num_threads(1)``: when other programs keep the cores busy,
+    small models train many times faster on one thread (threads that wait for
+    each other's cores cost more than they gain). Nothing here changes the
+    setting.
 
     Parameters
     ----------
@@ -95,7 +154,13 @@ def describe_device(device: torch.device | str | None = None) -> str:
     if device.type == "mps":
         return "mps: Apple GPU"
     threads = torch.get_num_threads()
-    return f"cpu: {threads} thread(s)"
+    text = f"cpu: {threads} thread(s)"
+    if threads > 1:
+        text += (
+            "\nsmall models on a busy machine often train much faster on one thread: "
+            "torch.set_num_threads(1)"
+        )
+    return text
 
 
 def _package_version(package: str) -> str:

@@ -1,42 +1,39 @@
-"""Looking at gradients: per-layer norms, the vanishing-gradient experiment, clipping.
+"""Looking inside a network: per-layer gradient norms, clipping, linear pieces.
 
 :func:`gradient_norms` measures how large the gradient of the loss is at each
-layer of a model on one batch. :func:`vanishing_gradient_experiment` does so
-for deep MLPs across depths, activations, initialisations, skip connections
-and normalisation, which is the experiment of the chapter on vanishing
-gradients. :func:`clip_grad_norm_` is gradient clipping written out, the same
-computation that ``dlbook.training.train(..., clip_grad_norm=c)`` applies
-through PyTorch.
+layer of a model on one batch (the chapter on vanishing gradients runs it
+across many deep MLPs: :mod:`dlbook.demos.gradients`). :func:`clip_grad_norm_`
+is gradient clipping written out, the same computation that
+``dlbook.training.train(..., clip_grad_norm=c)`` applies through PyTorch.
+:func:`sigmoid_derivative_bound` bounds what sigmoid layers do to a gradient,
+and :func:`count_linear_pieces` counts the linear pieces of a ReLU network of
+one input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
-from matplotlib.axes import Axes
 from torch import nn
 
 from ._validation import (
-    check_choice,
+    as_features,
     check_float,
     check_int,
+    check_model,
+    check_same_length,
     describe,
 )
-from .architectures import INITIALIZATIONS, NORMALIZATIONS, deep_mlp
-from .devices import module_device
-from .models import ACTIVATIONS
-from .training import LossFn, _prepare
+from .devices import module_device, module_dtype
+from .training import Loss, LossFn, get_loss
 
 __all__ = [
-    "GradientProfile",
     "clip_grad_norm_",
+    "count_linear_pieces",
     "gradient_norms",
-    "plot_gradient_profiles",
     "sigmoid_derivative_bound",
-    "vanishing_gradient_experiment",
 ]
 
 
@@ -53,7 +50,7 @@ def gradient_norms(
     X: torch.Tensor,
     y: torch.Tensor,
     *,
-    loss: str | LossFn = "cross_entropy",
+    loss: str | LossFn | Loss = "cross_entropy",
 ) -> dict[str, float]:
     """Euclidean norm of the loss gradient with respect to each layer's weights, on one batch.
 
@@ -86,203 +83,25 @@ def gradient_norms(
     >>> list(norms)
     ['0', '2', '4']
     """
-    X, y, loss_fn, _ = _prepare(model, X, y, loss, x_ndim=None)
+    model = check_model("model", model)
+    loss_ = get_loss(loss)
+    X = as_features("X", X, ndim=None, dtype=module_dtype(model))
+    targets, largest = loss_.prepare_targets(y, dtype=module_dtype(model))
+    check_same_length("X", X, "y", targets)
+    if len(X) == 0:
+        raise ValueError("X must contain at least one sample, got 0")
     layers = _weighted_layers(model)
     if not layers:
         raise ValueError("model has no linear or convolutional layer to measure")
     device = module_device(model)
     outputs = model(X.to(device))
-    if loss == "bce_with_logits" and outputs.ndim == 2 and outputs.shape[1] == 1:
-        outputs = outputs.squeeze(1)
-    value = loss_fn(outputs, y.to(device))
+    value = loss_.fn(outputs, loss_.align(outputs, targets.to(device), largest_label=largest))
     weights = [module.weight for _, module in layers if isinstance(module.weight, torch.Tensor)]
     grads = torch.autograd.grad(value, weights, allow_unused=True)
     return {
         name: 0.0 if grad is None else float(grad.norm())
         for (name, _), grad in zip(layers, grads, strict=True)
     }
-
-
-@dataclass(frozen=True)
-class GradientProfile:
-    """Per-layer gradient norms of one deep MLP configuration at initialisation.
-
-    Attributes
-    ----------
-    activation, init : str
-    depth : int
-        Hidden layers; ``norms`` has ``depth + 1`` entries.
-    residual : bool
-    norm : str or None
-    norms : Tensor of shape (depth + 1,)
-        ``||dL/dW_l||`` for the linear layers from input (index 0) to output.
-    """
-
-    activation: str
-    init: str
-    depth: int
-    residual: bool
-    norm: str | None
-    norms: torch.Tensor
-
-    @property
-    def ratio(self) -> float:
-        """First-layer norm divided by last-layer norm (below 1: vanishing; above 1: exploding)."""
-        return float(self.norms[0] / self.norms[-1])
-
-    @property
-    def label(self) -> str:
-        """A short description such as ``"sigmoid, xavier, residual"``."""
-        parts = [self.activation, self.init]
-        if self.residual:
-            parts.append("residual")
-        if self.norm is not None:
-            parts.append(f"{self.norm} norm")
-        return ", ".join(parts)
-
-
-def _as_tuple(name: str, values: str | Iterable[str], choices: Iterable[str]) -> tuple[str, ...]:
-    items = (values,) if isinstance(values, str) else tuple(values)
-    if not items:
-        raise ValueError(f"{name} must not be empty")
-    options = tuple(choices)
-    return tuple(check_choice(name, v, options) for v in items)
-
-
-def vanishing_gradient_experiment(
-    *,
-    depths: int | Sequence[int] = (5, 10, 20),
-    activations: str | Sequence[str] = ("sigmoid", "tanh", "relu"),
-    inits: str | Sequence[str] = ("default", "xavier", "he"),
-    residual: bool = False,
-    norm: str | None = None,
-    width: int = 32,
-    n_samples: int = 256,
-    seed: int = 0,
-    device: torch.device | str | None = None,
-) -> list[GradientProfile]:
-    """Measure per-layer gradient norms of freshly initialised deep MLPs.
-
-    For every combination of depth, activation and initialisation a
-    :func:`dlbook.architectures.deep_mlp` is built with the same seed and its
-    :func:`gradient_norms` are taken on one batch of the two-class circles
-    data (:func:`dlbook.data.circles`, standardised). Nothing is trained: the
-    profile shows how the gradient signal is passed back through the layers
-    at the start of training.
-
-    Parameters
-    ----------
-    depths : int or sequence of int, default (5, 10, 20)
-        Numbers of hidden layers.
-    activations : str or sequence of str, default ("sigmoid", "tanh", "relu")
-        Keys of :data:`dlbook.models.ACTIVATIONS`.
-    inits : str or sequence of str, default ("default", "xavier", "he")
-    residual : bool, default False
-        Skip connections around the hidden blocks.
-    norm : {"batch", "layer"}, optional
-        Normalisation inside the hidden blocks.
-    width : int, default 32
-    n_samples : int, default 256
-        Size of the batch.
-    seed : int, default 0
-        Seeds the data and every model's weights.
-    device : torch.device or str, optional
-        Where to compute (the CPU when ``None``).
-
-    Returns
-    -------
-    list of GradientProfile
-        In the order depth, then activation, then initialisation.
-
-    Examples
-    --------
-    >>> profiles = vanishing_gradient_experiment(depths=10, activations="sigmoid", inits="default")
-    >>> p = profiles[0]
-    >>> p.norms.shape, p.ratio < 1e-3
-    (torch.Size([11]), True)
-    """
-    from .data import circles
-
-    depth_list = (depths,) if isinstance(depths, int) else tuple(depths)
-    if not depth_list:
-        raise ValueError("depths must not be empty")
-    depth_list = tuple(check_int("depths", d, minimum=1) for d in depth_list)
-    activation_list = _as_tuple("activations", activations, ACTIVATIONS)
-    init_list = _as_tuple("inits", inits, INITIALIZATIONS)
-    if norm is not None:
-        check_choice("norm", norm, NORMALIZATIONS)
-    seed = check_int("seed", seed, minimum=0)
-    n_samples = check_int("n_samples", n_samples, minimum=2)
-    X, y = circles(n_samples, seed=seed)
-    X = (X - X.mean(0)) / X.std(0)  # (n_samples, 2), standardised
-    profiles = []
-    for depth in depth_list:
-        for activation in activation_list:
-            for init in init_list:
-                model = deep_mlp(
-                    2,
-                    2,
-                    width=width,
-                    depth=depth,
-                    activation=activation,
-                    init=init,
-                    residual=residual,
-                    norm=norm,
-                    seed=seed,
-                )
-                if device is not None:
-                    model.to(device)
-                norms = gradient_norms(model, X, y)
-                profiles.append(
-                    GradientProfile(
-                        activation,
-                        init,
-                        depth,
-                        bool(residual),
-                        norm,
-                        torch.tensor(list(norms.values())),
-                    )
-                )
-    return profiles
-
-
-def plot_gradient_profiles(profiles: Sequence[GradientProfile], *, ax: Axes | None = None) -> Axes:
-    """Plot per-layer gradient norms (log scale) against layer index, one line per profile.
-
-    Parameters
-    ----------
-    profiles : sequence of GradientProfile
-        From :func:`vanishing_gradient_experiment`.
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-
-    Examples
-    --------
-    >>> ax = plot_gradient_profiles(vanishing_gradient_experiment(depths=5, inits="he"))
-    >>> len(ax.lines)
-    3
-    """
-    from .plotting import _axes
-
-    if isinstance(profiles, GradientProfile):
-        profiles = [profiles]
-    if not profiles or not all(isinstance(p, GradientProfile) for p in profiles):
-        raise TypeError(
-            f"profiles must be a non-empty list of GradientProfile, got {describe(profiles)}"
-        )
-    ax = _axes(ax)
-    for profile in profiles:
-        layers = np.arange(1, len(profile.norms) + 1)
-        values = profile.norms.cpu().numpy().clip(min=1e-30)
-        ax.plot(layers, values, marker="o", markersize=3, label=profile.label)
-    ax.set_yscale("log")
-    ax.set_xlabel("layer (1 = nearest the input)")
-    ax.set_ylabel(r"$\|\partial L / \partial W_l\|$")
-    ax.legend(fontsize=8)
-    return ax
 
 
 def sigmoid_derivative_bound(depth: int) -> float:
@@ -351,3 +170,58 @@ def clip_grad_norm_(parameters: Iterable[torch.Tensor], max_norm: float) -> floa
         for g in grads:
             g.mul_(scale)
     return float(total)
+
+
+def count_linear_pieces(
+    f: Callable[[torch.Tensor], torch.Tensor] | nn.Module,
+    *,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    resolution: int = 2**14 + 1,
+    tol: float = 1e-6,
+) -> int:
+    """Count the linear pieces of a piecewise-linear function of one variable on [lo, hi].
+
+    Evaluates ``f`` on a fine grid and counts the places where the slope
+    changes by more than ``tol``.
+
+    Parameters
+    ----------
+    f : callable or torch.nn.Module
+        Maps a tensor of shape (n, 1) to shape (n, 1) (or (n,)).
+    lo, hi : float, default 0 and 1
+    resolution : int, default 16385
+        Grid points; pieces shorter than the grid spacing are missed.
+    tol : float, default 1e-6
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> count_linear_pieces(lambda x: torch.relu(x - 0.5))  # flat, then a slope
+    2
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function or module, got {describe(f)}")
+    resolution = check_int("resolution", resolution, minimum=3)
+    if not hi > lo:
+        raise ValueError(f"hi must be greater than lo, got lo={lo}, hi={hi}")
+    x = torch.linspace(lo, hi, resolution, dtype=torch.float64)[:, None]
+    with torch.no_grad():
+        y = f(x).reshape(-1).double()
+    slope = torch.diff(y) / torch.diff(x.reshape(-1))
+    changes = (torch.diff(slope).abs() > tol * max(1.0, float(slope.abs().max()))).int()
+    # a kink inside one grid cell shows up as two consecutive slope changes
+    kinks = int(((changes[1:] == 1) & (changes[:-1] == 0)).sum() + changes[0])
+    return kinks + 1
+
+
+if not TYPE_CHECKING:  # hidden from type checkers: a name that never existed stays an error
+
+    def __getattr__(name: str) -> Any:
+        """Name the new place of a function that moved out of this module."""
+        from . import moved_attribute
+
+        raise moved_attribute(__name__, name)

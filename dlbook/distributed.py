@@ -22,14 +22,23 @@ import gc
 import os
 import socket
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from ._validation import as_tensor, check_choice, check_float, check_int, describe
+from ._validation import (
+    check_choice,
+    check_classification_data,
+    check_float,
+    check_int,
+    check_model,
+)
+from .training import train
 
 __all__ = ["free_port", "train_data_parallel", "train_single_process"]
 
@@ -50,14 +59,9 @@ def free_port() -> int:
 def _check_inputs(
     model: Any, X: Any, y: Any, world_size: int, epochs: int, lr: float, batch_size: int | None
 ) -> tuple[nn.Module, torch.Tensor, torch.Tensor, int, int, float, int]:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
-    X = as_tensor("X", X, ndim=2).float().cpu()
-    y = as_tensor("y", y, ndim=1).cpu()
-    if y.is_floating_point():
-        raise TypeError(f"y must hold integer class labels, got {y.dtype}")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of samples, got {len(X)} and {len(y)}")
+    model = check_model("model", model)
+    X, y = check_classification_data(X, y)
+    X, y = X.cpu(), y.cpu()
     world_size = check_int("world_size", world_size, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
@@ -68,19 +72,11 @@ def _check_inputs(
             f"batch_size must be a multiple of world_size={world_size} so that every "
             f"process gets an equal shard, got {batch_size}"
         )
-    if n == 0 or n % batch_size != 0:
+    if n % batch_size != 0:
         raise ValueError(
             f"the number of samples must be a positive multiple of batch_size={batch_size}, got {n}"
         )
-    return model, X, y.long(), world_size, epochs, lr, batch_size
-
-
-def _sgd_update(model: nn.Module, lr: float) -> None:
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.grad is not None:
-                p.sub_(lr * p.grad)  # plain SGD, as dl.optim.SGD with momentum 0
-                p.grad = None
+    return model, X, y, world_size, epochs, lr, batch_size
 
 
 def train_single_process(
@@ -93,6 +89,10 @@ def train_single_process(
     batch_size: int | None = None,
 ) -> tuple[nn.Module, list[float]]:
     """Plain SGD on a copy of ``model`` in this process, batches in order (the reference).
+
+    This is ``dl.train(copy, X, y, optimizer="sgd", lr=lr, batch_size=batch_size,
+    shuffle=False)``, the same loop each process of :func:`train_data_parallel`
+    runs on its shard.
 
     Parameters
     ----------
@@ -121,75 +121,70 @@ def train_single_process(
     3
     """
     model, X, y, _, epochs, lr, batch_size = _check_inputs(model, X, y, 1, epochs, lr, batch_size)
-    model = copy.deepcopy(model).cpu().train()
-    losses = []
-    for _ in range(epochs):
-        for start in range(0, len(X), batch_size):
-            xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            loss.backward()
-            _sgd_update(model, lr)
-            losses.append(float(loss.detach()))
-    return model, losses
+    model = copy.deepcopy(model).cpu()
+    history = train(
+        model, X, y, optimizer="sgd", lr=lr, epochs=epochs, batch_size=batch_size, shuffle=False
+    )
+    return model, history.step_loss
 
 
-def _train_rank(
-    rank: int,
-    world_size: int,
-    model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    result_path: str,
-) -> None:
-    """The training loop of one rank, inside an initialised process group."""
+@dataclass(frozen=True)
+class _Run:
+    """What each process of :func:`train_data_parallel` is sent (pickled) to train."""
+
+    world_size: int
+    model: nn.Module
+    X: torch.Tensor
+    y: torch.Tensor
+    epochs: int
+    lr: float
+    batch_size: int
+    result_path: str
+
+
+def _train_rank(rank: int, run: _Run, model: nn.Module) -> None:
+    """One rank's training, inside an initialised process group: ``dl.train`` on a DDP model.
+
+    A ``DistributedSampler`` without shuffling gives rank ``r`` the examples
+    ``r, r + world_size, ...``, so the shards of the ranks' ``k``-th batches
+    make up exactly the ``k``-th global batch of ``batch_size`` examples.
+    """
     from torch.nn.parallel import DistributedDataParallel
 
     ddp = DistributedDataParallel(model)  # broadcasts rank 0's parameters to all ranks
-    shard = batch_size // world_size
-    losses = []
-    for _ in range(epochs):
-        for start in range(0, len(X), batch_size):
-            mine = slice(start + rank * shard, start + (rank + 1) * shard)
-            loss = nn.functional.cross_entropy(ddp(X[mine]), y[mine])  # mean over my shard
-            loss.backward()  # DDP all-reduces: every rank now holds the average gradient
-            _sgd_update(ddp.module, lr)
-            mean_loss = loss.detach().clone()
-            dist.all_reduce(mean_loss)  # sum over ranks
-            losses.append(float(mean_loss) / world_size)
+    dataset = TensorDataset(run.X, run.y)
+    sampler: DistributedSampler[int] = DistributedSampler(
+        dataset, num_replicas=run.world_size, rank=rank, shuffle=False
+    )
+    loader = DataLoader(dataset, batch_size=run.batch_size // run.world_size, sampler=sampler)
+    # Each step's loss is the mean over this rank's shard; DDP all-reduces the gradients
+    # during backward, so every rank takes the same step as one process on the whole batch.
+    history = train(ddp, loader, optimizer="sgd", lr=run.lr, epochs=run.epochs)
+    losses = torch.tensor(history.step_loss, dtype=torch.float64)
+    dist.all_reduce(losses)  # sum over ranks: one collective for the whole run
     if rank == 0:
-        torch.save({"state_dict": ddp.module.state_dict(), "losses": losses}, result_path)
+        state = {
+            "state_dict": ddp.module.state_dict(),
+            "losses": (losses / run.world_size).tolist(),
+        }
+        torch.save(state, run.result_path)
 
 
-def _worker(
-    rank: int,
-    world_size: int,
-    port: int,
-    backend: str,
-    model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    result_path: str,
-) -> None:
+def _worker(rank: int, run: _Run, port: int, backend: str) -> None:
     """One process of :func:`train_data_parallel` (run by ``torch.multiprocessing``)."""
     torch.set_num_threads(1)  # the processes share the machine's cores
     # Tensors sent to spawned processes live in shared memory: without a private
     # copy, every rank would update the same parameters.
-    model = copy.deepcopy(model)
+    model = copy.deepcopy(run.model)
     dist.init_process_group(
         backend,
         init_method=f"tcp://127.0.0.1:{port}",
         rank=rank,
-        world_size=world_size,
+        world_size=run.world_size,
         timeout=datetime.timedelta(seconds=60),
     )
     try:
-        _train_rank(rank, world_size, model, X, y, epochs, lr, batch_size, result_path)
+        _train_rank(rank, run, model)
     finally:
         # The DDP wrapper (and its reducer, which holds the process group) must be gone
         # before the group is destroyed; freeing it afterwards can deadlock.
@@ -203,11 +198,11 @@ def train_data_parallel(
     y: torch.Tensor,
     *,
     world_size: int = 2,
+    backend: str = "gloo",
+    start_method: str = "spawn",
     epochs: int = 5,
     lr: float = 0.1,
     batch_size: int | None = None,
-    backend: str = "gloo",
-    start_method: str = "spawn",
 ) -> tuple[nn.Module, list[float]]:
     """Train a copy of ``model`` with ``DistributedDataParallel`` in ``world_size`` processes.
 
@@ -229,11 +224,6 @@ def train_data_parallel(
         Integer class labels.
     world_size : int, default 2
         Number of processes.
-    epochs : int, default 5
-    lr : float, default 0.1
-    batch_size : int, optional
-        Global batch size, a multiple of ``world_size`` that divides
-        ``n_samples``; ``None`` uses all samples.
     backend : {"gloo", "nccl"}, default "gloo"
         ``"gloo"`` runs on CPUs; ``"nccl"`` is for one process per GPU and is
         not used by this CPU example.
@@ -241,6 +231,11 @@ def train_data_parallel(
         How the processes start. ``"spawn"`` works everywhere but each new
         process imports PyTorch afresh (seconds); ``"fork"`` (Linux and macOS
         only) copies the running process and starts at once.
+    epochs : int, default 5
+    lr : float, default 0.1
+    batch_size : int, optional
+        Global batch size, a multiple of ``world_size`` that divides
+        ``n_samples``; ``None`` uses all samples.
 
     Returns
     -------
@@ -270,20 +265,10 @@ def train_data_parallel(
     model = copy.deepcopy(model).cpu().train()
     with tempfile.TemporaryDirectory() as folder:
         result_path = os.path.join(folder, "result.pt")
+        run = _Run(world_size, model, X, y, epochs, lr, batch_size, result_path)
         mp.start_processes(
             _worker,
-            args=(
-                world_size,
-                free_port(),
-                backend,
-                model,
-                X,
-                y,
-                epochs,
-                lr,
-                batch_size,
-                result_path,
-            ),
+            args=(run, free_port(), backend),
             nprocs=world_size,
             join=True,
             start_method=start_method,

@@ -174,7 +174,9 @@ def naive_softmax(x: Array, axis: int = -1) -> Array:
     Parameters
     ----------
     x : array or Tensor of shape (..., n_classes, ...)
+        Logits.
     axis : int, default -1
+        The axis that holds the classes.
 
     Returns
     -------
@@ -311,7 +313,9 @@ def entropy(p: Array, axis: int = -1) -> Array:
     Parameters
     ----------
     p : array or Tensor of shape (..., n_classes, ...)
+        Probabilities, summing to one along ``axis``.
     axis : int, default -1
+        The axis of the distribution (the classes).
 
     Returns
     -------

@@ -7,26 +7,21 @@ read next to the equations of the chapter on libraries; the tests check that
 they give the same parameters as ``torch.optim.SGD`` and ``torch.optim.Adam``
 after several steps.
 
-The module also has a small test bed for comparing optimisers: an
-ill-conditioned quadratic bowl (:func:`ravine`), :func:`descend`, which
-records the path an optimiser takes from a starting point, and
-:func:`plot_paths`, which draws the paths over the contours.
+The test bed the chapter compares them on (an ill-conditioned bowl and the
+paths taken across it) is :mod:`dlbook.demos.optimizers`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
-from matplotlib.axes import Axes
 
-from ._axes import get_axes
-from ._validation import as_tensor, check_float, check_int, describe
+from ._validation import check_float, describe
 
-__all__ = ["SGD", "Adam", "descend", "plot_paths", "ravine"]
+__all__ = ["SGD", "Adam"]
 
 Params = Iterable[torch.Tensor] | Iterable[dict[str, Any]]
 
@@ -39,6 +34,14 @@ def _check_betas(betas: Any) -> tuple[float, float]:
     if beta1 >= 1.0 or beta2 >= 1.0:
         raise ValueError(f"betas must lie in [0, 1), got ({beta1}, {beta2})")
     return beta1, beta2
+
+
+def _closure_loss(closure: Callable[[], torch.Tensor] | None) -> torch.Tensor | None:
+    """The loss a ``step(closure)`` re-evaluates, with gradients on (None without a closure)."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
 
 
 class SGD(torch.optim.Optimizer):
@@ -84,10 +87,7 @@ class SGD(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss and returns it."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, mu = group["lr"], group["momentum"]
             for p in group["params"]:
@@ -161,10 +161,7 @@ class Adam(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss and returns it."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
@@ -189,147 +186,10 @@ class Adam(torch.optim.Optimizer):
         return loss
 
 
-def ravine(w: torch.Tensor, *, curvature: float = 20.0) -> torch.Tensor:
-    r"""An ill-conditioned quadratic bowl :math:`f(w) = \tfrac12 (w_1^2 + c\, w_2^2)`.
+if not TYPE_CHECKING:  # hidden from type checkers: a name that never existed stays an error
 
-    Its minimum is 0 at the origin. Along :math:`w_2` the bowl is ``curvature``
-    times steeper than along :math:`w_1`, the situation in which plain
-    gradient descent zig-zags and crawls.
+    def __getattr__(name: str) -> Any:
+        """Name the new place of a function that moved out of this module."""
+        from . import moved_attribute
 
-    Parameters
-    ----------
-    w : Tensor of shape (2,) or (n_points, 2)
-        One point or a batch of points.
-    curvature : float, default 20.0
-        The ratio :math:`c > 0` of the two curvatures.
-
-    Returns
-    -------
-    Tensor of shape () or (n_points,)
-
-    Examples
-    --------
-    >>> ravine(torch.tensor([1.0, 1.0]))
-    tensor(10.5000)
-    """
-    w = as_tensor("w", w, ndim=(1, 2))
-    if w.shape[-1] != 2:
-        raise ValueError(
-            f"w must have 2 coordinates in its last dimension, got shape {tuple(w.shape)}"
-        )
-    curvature = check_float("curvature", curvature, minimum=0.0, strict_minimum=True)
-    return 0.5 * (w[..., 0] ** 2 + curvature * w[..., 1] ** 2)
-
-
-def descend(
-    fn: Callable[[torch.Tensor], torch.Tensor],
-    start: Sequence[float] | torch.Tensor,
-    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-    *,
-    steps: int = 50,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run an optimiser on a function of a few variables and record its path.
-
-    Parameters
-    ----------
-    fn : callable
-        Maps a tensor of shape ``(n_variables,)`` to a scalar tensor.
-    start : sequence of float or Tensor of shape (n_variables,)
-        The starting point.
-    make_optimizer : callable
-        Receives ``[w]`` (the list holding the one parameter tensor) and
-        returns an optimiser, e.g. ``lambda p: dl.optim.Adam(p, lr=0.1)``.
-    steps : int, default 50
-        Number of optimiser steps.
-
-    Returns
-    -------
-    path : Tensor of shape (steps + 1, n_variables)
-        The point before each step and after the last one.
-    losses : Tensor of shape (steps + 1,)
-        ``fn`` at every point of the path.
-
-    Examples
-    --------
-    >>> path, losses = descend(ravine, [2.0, 1.0], lambda p: SGD(p, lr=0.05), steps=10)
-    >>> path.shape, bool(losses[-1] < losses[0])
-    (torch.Size([11, 2]), True)
-    """
-    if not callable(fn):
-        raise TypeError(f"fn must be callable, got {describe(fn)}")
-    if not callable(make_optimizer):
-        raise TypeError(f"make_optimizer must be callable, got {describe(make_optimizer)}")
-    w0 = as_tensor("start", start if isinstance(start, torch.Tensor) else list(start), ndim=1)
-    steps = check_int("steps", steps, minimum=1)
-    w = w0.detach().clone().float().requires_grad_(True)
-    optimizer = make_optimizer([w])
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(
-            f"make_optimizer must return a torch.optim.Optimizer, got {describe(optimizer)}"
-        )
-    path, losses = [w.detach().clone()], []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = fn(w)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-        path.append(w.detach().clone())
-    losses.append(fn(w).detach())
-    return torch.stack(path), torch.stack(losses)
-
-
-def plot_paths(
-    paths: Mapping[str, torch.Tensor | np.ndarray],
-    fn: Callable[[torch.Tensor], torch.Tensor] = ravine,
-    *,
-    extent: Sequence[float] = (-5.0, 5.0, -2.0, 2.0),
-    ax: Axes | None = None,
-) -> Axes:
-    """Draw optimiser paths over the contours of a function of two variables.
-
-    Parameters
-    ----------
-    paths : mapping of str to Tensor of shape (n_points, 2)
-        One path per optimiser, labelled by the key.
-    fn : callable, default :func:`ravine`
-        Maps points of shape ``(n, 2)`` to values of shape ``(n,)``.
-    extent : (xmin, xmax, ymin, ymax), default (-5, 5, -2, 2)
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-
-    Examples
-    --------
-    >>> path, _ = descend(ravine, [-4.0, 1.5], lambda p: SGD(p, lr=0.05), steps=5)
-    >>> ax = plot_paths({"SGD": path})
-    >>> len(ax.get_lines())
-    1
-    """
-    if not isinstance(paths, Mapping) or not paths:
-        raise TypeError(f"paths must be a non-empty mapping of name to path, got {describe(paths)}")
-    if len(extent) != 4:
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {extent!r}")
-    ax = get_axes(ax)
-    xmin, xmax, ymin, ymax = (float(e) for e in extent)
-    xs, ys = np.linspace(xmin, xmax, 200), np.linspace(ymin, ymax, 120)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1)).float()
-    with torch.no_grad():
-        values = fn(grid).reshape(gx.shape).numpy()
-    levels = np.quantile(values, np.linspace(0.02, 0.98, 12))
-    ax.contour(gx, gy, values, levels=np.unique(levels), colors="0.75", linewidths=0.8)
-    for name, path in paths.items():
-        points = as_tensor(f"paths[{name!r}]", path, ndim=2).detach().cpu().numpy()
-        if points.shape[1] != 2:
-            raise ValueError(f"paths[{name!r}] must have shape (n_points, 2), got {points.shape}")
-        ax.plot(points[:, 0], points[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=name)
-    ax.scatter([0.0], [0.0], marker="*", color="black", s=80, zorder=3)
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_xlabel("$w_1$")
-    ax.set_ylabel("$w_2$")
-    ax.legend(loc="lower right", fontsize="small")
-    return ax
+        raise moved_attribute(__name__, name)

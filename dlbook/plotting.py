@@ -19,11 +19,14 @@ from matplotlib.axes import Axes
 
 from ._axes import get_axes
 from ._validation import as_tensor, check_features, check_int, describe
+from .devices import module_device
 from .models import hidden_activations
+from .training import predict_proba
 
 __all__ = [
     "BOOK_STYLE",
     "CLASS_COLORS",
+    "plot_boundary",
     "plot_decision_surface",
     "plot_history",
     "plot_lines",
@@ -67,10 +70,6 @@ def set_book_style() -> None:
     rc.update(BOOK_STYLE)
 
 
-def _axes(ax: Axes | None) -> Axes:
-    return get_axes(ax)
-
-
 def _extent(extent: Sequence[float]) -> Extent:
     if len(extent) != 4:
         raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {tuple(extent)}")
@@ -89,11 +88,6 @@ def _grid(extent: Extent, resolution: int) -> tuple[np.ndarray, np.ndarray, torc
     return gx, gy, points  # points: (R * R, 2)
 
 
-def _model_device(model: torch.nn.Module) -> torch.device:
-    first = next(iter(model.parameters()), None)
-    return first.device if first is not None else torch.device("cpu")
-
-
 def plot_points(
     X: torch.Tensor | np.ndarray,
     y: torch.Tensor | np.ndarray,
@@ -102,6 +96,9 @@ def plot_points(
     size: float = 22,
 ) -> Axes:
     """Scatter 2-D points coloured by a binary label.
+
+    Class 0 is drawn as circles and class 1 as squares, in the two
+    :data:`CLASS_COLORS`, so the classes stay apart in grey scale too.
 
     Parameters
     ----------
@@ -115,13 +112,14 @@ def plot_points(
     Returns
     -------
     Axes
+        The Axes drawn on, one scatter collection per class.
     """
     X = as_tensor("X", X, ndim=2).detach().cpu()
     y = as_tensor("y", y, ndim=1).detach().cpu()
     check_features("X", X, 2)
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same number of samples, got {len(X)} and {len(y)}")
-    ax = _axes(ax)
+    ax = get_axes(ax)
     for label, (color, marker) in enumerate(zip(CLASS_COLORS, ("o", "s"), strict=False)):
         mask = (y == label).numpy()
         ax.scatter(
@@ -172,6 +170,7 @@ def plot_decision_surface(
     Returns
     -------
     Axes
+        The Axes drawn on, with filled probability contours and the boundary.
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
@@ -180,24 +179,18 @@ def plot_decision_surface(
     if (X is None) != (y is None):
         raise ValueError("X and y must be given together")
     gx, gy, points = _grid(box, resolution)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            logits = model(points.to(_model_device(model))).cpu()
-    finally:
-        model.train(was_training)
-    if logits.ndim == 2 and logits.shape[1] == 2:
-        prob = torch.softmax(logits, dim=1)[:, 1]
-    elif logits.ndim == 1 or logits.shape[1] == 1:
-        prob = torch.sigmoid(logits.reshape(-1))
+    proba = predict_proba(model, points)  # evaluation mode, no gradients, on the CPU
+    if proba.ndim == 2 and proba.shape[1] == 2:
+        prob = proba[:, 1]  # softmax of two logits
+    elif proba.ndim == 1 or proba.shape[1] == 1:
+        prob = proba.reshape(-1)  # sigmoid of one logit
     else:
         raise ValueError(
             f"model must return logits of shape (n, 2) or (n, 1) for 2-D inputs, "
-            f"got {tuple(logits.shape)}"
+            f"got {tuple(proba.shape)}"
         )
     prob_grid = prob.reshape(resolution, resolution).numpy()
-    ax = _axes(ax)
+    ax = get_axes(ax)
     image = ax.contourf(gx, gy, prob_grid, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.75)
     ax.contour(gx, gy, prob_grid, levels=[0.5], colors="black", linewidths=1.2)
     if colorbar:
@@ -241,6 +234,7 @@ def plot_neuron_map(
     Returns
     -------
     Axes
+        The Axes drawn on, showing the unit's activation as an image.
     """
     box = _extent(extent)
     layer = check_int("layer", layer, minimum=1)
@@ -256,7 +250,7 @@ def plot_neuron_map(
     if unit >= h.shape[1]:
         raise ValueError(f"unit must be below the width {h.shape[1]} of layer {layer}, got {unit}")
     values = h[:, unit].reshape(resolution, resolution).numpy()
-    ax = _axes(ax)
+    ax = get_axes(ax)
     ax.imshow(values, origin="lower", extent=box, cmap="magma", aspect="equal")
     ax.set_title(title if title is not None else f"layer {layer}, unit {unit}")
     ax.set_xticks([])
@@ -277,12 +271,13 @@ def plot_history(history: Any, *, ax: Axes | None = None, log: bool = False) -> 
     Returns
     -------
     Axes
+        The Axes drawn on: one curve per recorded loss.
     """
     if not hasattr(history, "loss") or not hasattr(history, "val_loss"):
         raise TypeError(f"history must be a dlbook History, got {describe(history)}")
     if not history.loss:
         raise ValueError("history holds no epochs to plot")
-    ax = _axes(ax)
+    ax = get_axes(ax)
     epochs = np.arange(1, len(history.loss) + 1)
     ax.plot(epochs, history.loss, label="training loss")
     if history.val_loss:
@@ -327,6 +322,7 @@ def plot_lines(
     Returns
     -------
     Axes
+        The Axes drawn on, its limits set to ``extent``.
 
     Examples
     --------
@@ -349,7 +345,7 @@ def plot_lines(
         zero = int(torch.nonzero(norms == 0)[0, 0])
         raise ValueError(f"weight row {zero} is zero, so it defines no line")
     xmin, xmax, ymin, ymax = _extent(extent)
-    ax = _axes(ax)
+    ax = get_axes(ax)
     if colors is None:
         colors = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
     span = max(xmax - xmin, ymax - ymin)
@@ -405,6 +401,7 @@ def plot_units_1d(
     Returns
     -------
     Axes
+        The Axes drawn on: a dashed curve per unit and the output.
 
     Examples
     --------
@@ -433,12 +430,12 @@ def plot_units_1d(
     xs = torch.linspace(float(extent[0]), float(extent[1]), resolution).unsqueeze(1)  # (R, 1)
     first, act, last = layers
     assert isinstance(first, torch.nn.Linear) and isinstance(last, torch.nn.Linear)  # checked above
-    device = _model_device(model)
+    device = module_device(model)
     with torch.no_grad():
         h = act(first(xs.to(device))).cpu()  # (R, H)
         terms = h * last.weight.detach().cpu()[0]  # v_j h_j(x): (R, H)
         output = model(xs.to(device)).cpu()[:, 0]  # (R,)
-    ax = _axes(ax)
+    ax = get_axes(ax)
     x = xs[:, 0].numpy()
     if show_units:
         for j in range(terms.shape[1]):
@@ -446,4 +443,87 @@ def plot_units_1d(
     ax.plot(x, output.numpy(), color="black", linewidth=2.2, label="network output")
     ax.set_xlabel("$x$")
     ax.set_ylabel("$\\hat{y}$")
+    return ax
+
+
+def plot_boundary(
+    w: Any,
+    b: Any,
+    *,
+    extent: tuple[float, float, float, float] = (-2.0, 2.0, -2.0, 2.0),
+    ax: Axes | None = None,
+    shade: bool = True,
+    normal: bool = True,
+    color: str = "black",
+    label: str | None = None,
+) -> Axes:
+    """Draw the decision boundary ``{x : w . x + b = 0}`` of a 2-D perceptron.
+
+    The half-plane where the perceptron outputs 1 is shaded, and the vector
+    ``w`` is drawn as an arrow from the point of the line closest to the
+    origin, showing that it is perpendicular to the boundary.
+
+    Parameters
+    ----------
+    w : Tensor or array of shape (2,)
+        Weights; not both zero.
+    b : float
+        Bias.
+    extent : (xmin, xmax, ymin, ymax), default (-2, 2, -2, 2)
+    ax : Axes, optional
+    shade : bool, default True
+        Shade the side where ``w . x + b > 0``.
+    normal : bool, default True
+        Draw ``w`` as an arrow.
+    color : str, default "black"
+    label : str, optional
+        Legend label of the line.
+
+    Returns
+    -------
+    Axes
+        The Axes drawn on, with equal scales so that ``w`` looks perpendicular.
+
+    Examples
+    --------
+    >>> ax = plot_boundary([1.0, 1.0], -1.0)
+    >>> len(ax.lines)
+    1
+    """
+    w_t = as_tensor("w", w, ndim=1).detach().cpu().double()
+    if len(w_t) != 2:
+        raise ValueError(f"w must have shape (2,), got {tuple(w_t.shape)}")
+    w_np = w_t.numpy()
+    bias = float(as_tensor("b", b, ndim=0))
+    norm2 = float(w_np @ w_np)
+    if norm2 == 0.0:
+        raise ValueError("w must not be the zero vector: the boundary would not be a line")
+    if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
+        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with min < max, got {extent}")
+    ax = get_axes(ax)
+    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    foot = -bias * w_np / norm2  # the point of the line closest to the origin
+    direction = np.array([-w_np[1], w_np[0]]) / np.sqrt(norm2)  # along the line
+    span = 2 * max(xmax - xmin, ymax - ymin) + float(np.abs(foot).sum())
+    ends = foot[None, :] + np.array([-span, span])[:, None] * direction[None, :]  # (2, 2)
+    if shade:
+        # z = w . x + b is linear, so contouring it on a coarse grid is exact.
+        gx, gy = np.meshgrid(np.linspace(xmin, xmax, 3), np.linspace(ymin, ymax, 3))
+        z = w_np[0] * gx + w_np[1] * gy + bias
+        if z.max() > 0:
+            ax.contourf(gx, gy, z, levels=[0.0, z.max()], colors=[color], alpha=0.08)
+    ax.plot(ends[:, 0], ends[:, 1], color=color, linewidth=1.5, label=label)
+    if normal:
+        unit = w_np / np.sqrt(norm2)
+        ax.annotate(
+            "",
+            xy=tuple(foot + unit),
+            xytext=tuple(foot),
+            arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.3},
+        )
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
     return ax

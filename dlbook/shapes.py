@@ -138,6 +138,7 @@ def shape_table(model: nn.Module, x: torch.Tensor | Sequence[int]) -> str:
     Returns
     -------
     str
+        A Markdown table with one row per layer.
 
     Examples
     --------

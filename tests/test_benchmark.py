@@ -17,7 +17,6 @@ from dlbook.benchmark import (
     make_loader,
     markdown_table,
     matmul_flop,
-    synchronize,
     time_function,
 )
 
@@ -25,8 +24,10 @@ DEVICES = [pytest.param(d, marks=pytest.mark.cuda) if d == "cuda" else d for d i
 
 
 def test_timing_properties():
-    timing = Timing((0.3, 0.1, 0.2), "cpu")
-    assert timing.median == 0.2 and timing.best == 0.1
+    timing = Timing((0.3, 0.1, 0.2, 0.4), "cpu", threads=2, number_per_run=5)
+    assert timing.median == pytest.approx(0.25) and timing.best == 0.1
+    assert timing.mean == pytest.approx(0.25) and timing.iqr == pytest.approx(0.15)
+    assert Timing((0.1,), "cpu", threads=1).iqr == 0.0
 
 
 def test_available_devices_starts_with_cpu_and_matches_cuda():
@@ -35,25 +36,36 @@ def test_available_devices_starts_with_cpu_and_matches_cuda():
     assert (torch.device("cuda") in devices) == torch.cuda.is_available()
 
 
-def test_time_function_counts_warmup_and_repeats():
+def test_time_function_warms_up_then_times_blocks_of_calls():
     calls = []
-    timing = time_function(lambda: calls.append(1), warmup=3, repeats=4)
-    assert len(calls) == 7 and len(timing.times) == 4
+    timing = time_function(lambda: calls.append(1), warmup=3, min_run_time=0.01)
+    timed = len(timing.times) * timing.number_per_run
+    assert len(calls) >= 3 + timed and timing.number_per_run >= 1
     assert all(t > 0 for t in timing.times) and timing.device == "cpu"
 
 
-def test_time_function_measures_sleep():
+def test_time_function_measures_sleep_and_records_the_threads():
     import time
 
-    timing = time_function(lambda: time.sleep(0.01), warmup=0, repeats=2)
+    before = torch.get_num_threads()
+    timing = time_function(lambda: time.sleep(0.01), warmup=0, min_run_time=0.03, threads=1)
     assert 0.009 < timing.median < 0.5
+    assert timing.threads == 1 and torch.get_num_threads() == before  # restored
+    assert time_function(lambda: None, min_run_time=0.01).threads == before
+
+
+def test_time_function_runs_with_the_requested_threads():
+    seen = []
+    time_function(lambda: seen.append(torch.get_num_threads()), min_run_time=0.01, threads=1)
+    assert set(seen[1:]) == {1}  # the timed calls (the warm-up runs before the Timer)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
         ({"fn": 3}, TypeError, "fn must be callable"),
-        ({"fn": lambda: None, "repeats": 0}, ValueError, "repeats must be a positive integer"),
+        ({"fn": lambda: None, "min_run_time": 0}, ValueError, "min_run_time must be > 0"),
+        ({"fn": lambda: None, "threads": 0}, ValueError, "threads must be a positive integer"),
         ({"fn": lambda: None, "warmup": -1}, ValueError, "warmup must be an integer >= 0"),
         ({"fn": lambda: None, "device": "gpu7"}, ValueError, "device must name a device"),
     ],
@@ -62,11 +74,6 @@ def test_time_function_errors(kwargs, error, match):
     fn = kwargs.pop("fn")
     with pytest.raises(error, match=match):
         time_function(fn, **kwargs)
-
-
-def test_synchronize_cpu_is_a_no_op():
-    assert synchronize("cpu") is None
-    assert synchronize() is None
 
 
 def test_matmul_flop_counts_multiply_adds():
@@ -90,7 +97,7 @@ def test_linear_training_flop():
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_benchmark_matmul_rows(device):
-    rows = benchmark_matmul([16, 32], device=device, repeats=2, warmup=1)
+    rows = benchmark_matmul([16, 32], device=device, min_run_time=0.01, warmup=1)
     assert [r["size"] for r in rows] == [16, 32]
     for row in rows:
         assert row["device"] == torch.device(device).type and row["dtype"] == "float32"
@@ -108,7 +115,7 @@ def test_benchmark_matmul_errors():
 def test_benchmark_training_step_leaves_model_alone(device):
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
     before = [p.detach().clone() for p in model.parameters()]
-    row = benchmark_training_step(model, batch_size=8, device=device, repeats=2, warmup=1)
+    row = benchmark_training_step(model, batch_size=8, device=device, min_run_time=0.01, warmup=1)
     assert row["device"] == torch.device(device).type and row["batch_size"] == 8
     assert row["samples_per_s"] == pytest.approx(8 / row["seconds"])
     assert row["flop_per_s"] == pytest.approx(linear_training_flop(model, 8) / row["seconds"])
@@ -118,7 +125,7 @@ def test_benchmark_training_step_leaves_model_alone(device):
 def test_benchmark_training_step_bfloat16_on_cpu():
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
     row = benchmark_training_step(
-        model, batch_size=8, autocast_dtype=torch.bfloat16, repeats=1, warmup=0
+        model, batch_size=8, autocast_dtype=torch.bfloat16, min_run_time=0.01, warmup=0
     )
     assert row["precision"] == "bfloat16"
 
@@ -177,7 +184,7 @@ def test_markdown_table():
 @pytest.mark.cuda
 def test_time_function_on_cuda_uses_events_and_waits(cuda_device):
     A = torch.randn(2048, 2048, device=cuda_device)
-    timing = time_function(lambda: A @ A, device=cuda_device, repeats=3)
+    timing = time_function(lambda: A @ A, device=cuda_device, min_run_time=0.01)
     assert timing.device == "cuda" and len(timing.times) == 3
     # 2 * 2048**3 FLOP cannot take less than a microsecond on any GPU: the events waited
     assert timing.best > 1e-6
@@ -185,7 +192,7 @@ def test_time_function_on_cuda_uses_events_and_waits(cuda_device):
 
 @pytest.mark.cuda
 def test_benchmark_matmul_cuda_result_matches_cpu(cuda_device):
-    rows = benchmark_matmul([256], device=cuda_device, repeats=2)
+    rows = benchmark_matmul([256], device=cuda_device, min_run_time=0.01)
     assert rows[0]["device"] == "cuda" and rows[0]["flop_per_s"] > 0
     g = torch.Generator().manual_seed(0)
     A, B = torch.randn(64, 64, generator=g), torch.randn(64, 64, generator=g)
@@ -199,7 +206,7 @@ def test_benchmark_matmul_cuda_result_matches_cpu(cuda_device):
 def test_benchmark_training_step_on_cuda(cuda_device, dtype):
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
     row = benchmark_training_step(
-        model, batch_size=64, device=cuda_device, autocast_dtype=dtype, repeats=2
+        model, batch_size=64, device=cuda_device, autocast_dtype=dtype, min_run_time=0.01
     )
     assert row["device"] == "cuda" and row["samples_per_s"] > 0
     assert next(model.parameters()).device.type == "cpu"  # the original stays put
@@ -216,6 +223,26 @@ def test_pinned_loader_and_non_blocking_copy(cuda_device):
         xb = xb.to(cuda_device, non_blocking=True)
         seen.append(xb.cpu())  # .cpu() waits for the copy
     torch.testing.assert_close(torch.cat(seen), X)
-    rows = benchmark_transfer(8.0, device=cuda_device, repeats=2)
+    rows = benchmark_transfer(8.0, device=cuda_device, min_run_time=0.01)
     assert [r["pinned"] for r in rows] == [False, True]
     assert all(r["bytes_per_s"] > 0 for r in rows)
+
+
+def test_benchmark_training_step_times_the_step_of_dl_train(monkeypatch):
+    import dlbook.benchmark
+    from dlbook.training import TrainingStep
+
+    built = []
+
+    class Recording(TrainingStep):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(dlbook.benchmark, "TrainingStep", Recording)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    row = benchmark_training_step(model, batch_size=8, min_run_time=0.01)
+    assert len(built) == 1 and built[0].loss.name == "cross_entropy"
+    assert row["threads"] == torch.get_num_threads()
+    with pytest.raises(ValueError, match="autocast_dtype must be torch.bfloat16 or torch.float16"):
+        benchmark_training_step(model, autocast_dtype=torch.float64)

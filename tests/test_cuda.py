@@ -90,9 +90,9 @@ def test_state_dict_saved_on_cpu_loads_on_cuda(cuda_device):
 
 def test_pitfall_demonstrations_run_on_cuda(cuda_device):
     X, y = dl.data.circles(64, seed=0)
-    model = dl.pitfalls.dropout_batchnorm_mlp([2, 16, 2], seed=0)
-    cpu_grad = dl.pitfalls.accumulated_gradient(model, X, y, backward_calls=2)
-    gpu_grad = dl.pitfalls.accumulated_gradient(model.to(cuda_device), X, y, backward_calls=2)
+    model = dl.mlp([2, 16, 2], norm="batch", dropout=0.5, seed=0)
+    cpu_grad = dl.demos.pitfalls.accumulated_gradient(model, X, y, backward_calls=2)
+    gpu_grad = dl.demos.pitfalls.accumulated_gradient(model.to(cuda_device), X, y, backward_calls=2)
     torch.testing.assert_close(gpu_grad, cpu_grad, rtol=1e-4, atol=1e-5)
-    assert dl.pitfalls.prediction_spread(model, X, mode="eval") == 0.0
-    assert dl.pitfalls.saved_tensor_bytes(model, X, no_grad=True) == 0
+    assert dl.demos.pitfalls.prediction_spread(model, X, mode="eval") == 0.0
+    assert dl.demos.pitfalls.saved_tensor_bytes(model, X, no_grad=True) == 0

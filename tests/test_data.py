@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlbook import data
+from dlbook.models import mlp
+from dlbook.training import evaluate, train
 
 # ----------------------------------------------------------------------------- circles
 
@@ -40,22 +44,6 @@ def test_circles_seeding():
     c = data.circles(30, seed=4)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     assert not torch.equal(a[0], c[0])
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
-        ({"n_samples": 2.5}, TypeError, "n_samples must be an integer"),
-        ({"df": 0.0}, ValueError, "df must be > 0"),
-        ({"radius": -1.0}, ValueError, "radius must be > 0"),
-        ({"flip": 1.5}, ValueError, "flip must be <= 1"),
-        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
-    ],
-)
-def test_circles_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.circles(**kwargs)
 
 
 # -------------------------------------------------------------------------- regression
@@ -92,9 +80,32 @@ def test_noisy_sine_range_and_noise():
         (data.noisy_line, {"slope": "2"}, TypeError, "slope must be a real number"),
         (data.noisy_sine, {"noise": float("nan")}, ValueError, "noise must be finite"),
         (data.noisy_sine, {"seed": 1.0}, TypeError, "seed must be an integer"),
+        (data.circles, {"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
+        (data.circles, {"n_samples": 2.5}, TypeError, "n_samples must be an integer"),
+        (data.circles, {"df": 0.0}, ValueError, "df must be > 0"),
+        (data.circles, {"radius": -1.0}, ValueError, "radius must be > 0"),
+        (data.circles, {"flip": 1.5}, ValueError, "flip must be <= 1"),
+        (data.circles, {"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        (data.xor, {"n_per_corner": 0}, ValueError, "n_per_corner must be a positive integer"),
+        (data.xor, {"noise": -1.0}, ValueError, "noise must be >= 0"),
+        (data.xor, {"seed": "a"}, TypeError, "seed must be an integer"),
+        (data.blobs, {"n_samples": 1}, ValueError, "n_samples must be an integer >= 2"),
+        (data.blobs, {"distance": 0.0}, ValueError, "distance must be > 0"),
+        (data.blobs, {"std": -1.0}, ValueError, "std must be > 0"),
+        (data.blobs, {"margin": -0.1}, ValueError, "margin must be >= 0"),
+        (data.blobs, {"margin": 3.0}, ValueError, "margin must be smaller than distance"),
+        (data.blobs, {"center": (1.0,)}, TypeError, "center must be a pair of numbers"),
+        (data.blobs, {"center": "ab"}, TypeError, "center must be a pair of numbers"),
+        (data.blobs, {"center": (1.0, "a")}, TypeError, r"center\[1\] must be a real number"),
+        (data.first_symbol, {"n_samples": 0}, ValueError, "n_samples must be a positive integer"),
+        (data.first_symbol, {"length": 0}, ValueError, "length must be a positive integer"),
+        (data.first_symbol, {"n_symbols": 1}, ValueError, "n_symbols must be an integer >= 2"),
+        (data.first_symbol, {"noise": -1.0}, ValueError, "noise must be >= 0"),
+        (data.first_symbol, {"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        (data.first_symbol, {"length": 2.5}, TypeError, "length must be an integer"),
     ],
 )
-def test_regression_data_errors(fn, kwargs, error, match):
+def test_generators_reject_bad_arguments(fn, kwargs, error, match):
     with pytest.raises(error, match=match):
         fn(**kwargs)
 
@@ -244,19 +255,6 @@ def test_xor_noisy_points_stay_near_their_corner():
     assert torch.equal(X, data.xor(25, noise=0.1, seed=0)[0])
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_per_corner": 0}, ValueError, "n_per_corner must be a positive integer"),
-        ({"noise": -1.0}, ValueError, "noise must be >= 0"),
-        ({"seed": "a"}, TypeError, "seed must be an integer"),
-    ],
-)
-def test_xor_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.xor(**kwargs)
-
-
 @pytest.mark.parametrize("margin", [0.0, 0.5, 2.0])
 def test_blobs_are_separable_with_the_margin(margin):
     X, y = data.blobs(101, margin=margin, seed=0)
@@ -279,24 +277,6 @@ def test_blobs_center_moves_the_separating_line():
 def test_blobs_seeding():
     assert torch.equal(data.blobs(20, seed=1)[0], data.blobs(20, seed=1)[0])
     assert not torch.equal(data.blobs(20, seed=1)[0], data.blobs(20, seed=2)[0])
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_samples": 1}, ValueError, "n_samples must be an integer >= 2"),
-        ({"distance": 0.0}, ValueError, "distance must be > 0"),
-        ({"std": -1.0}, ValueError, "std must be > 0"),
-        ({"margin": -0.1}, ValueError, "margin must be >= 0"),
-        ({"margin": 3.0}, ValueError, "margin must be smaller than distance"),
-        ({"center": (1.0,)}, TypeError, "center must be a pair of numbers"),
-        ({"center": "ab"}, TypeError, "center must be a pair of numbers"),
-        ({"center": (1.0, "a")}, TypeError, r"center\[1\] must be a real number"),
-    ],
-)
-def test_blobs_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        data.blobs(**kwargs)
 
 
 # ------------------------------------------------------------------------ encodings
@@ -395,3 +375,85 @@ def test_split_and_one_hot_keep_the_device(device):
     assert encoded.device.type == torch.device(device).type
     features = data.polynomial_features(torch.ones(3, device=device), 2)
     assert features.device.type == torch.device(device).type
+
+
+def test_binary_inputs_enumerates_all_vectors():
+    inputs = data.binary_inputs(3)
+    assert inputs.shape == (8, 3) and inputs.dtype == torch.int64
+    assert inputs.tolist() == [list(t) for t in itertools.product([0, 1], repeat=3)]
+
+
+@pytest.mark.parametrize(
+    ("n", "error", "match"),
+    [(0, ValueError, "positive"), (17, ValueError, "at most 16"), (2.0, TypeError, "integer")],
+)
+def test_binary_inputs_errors(n, error, match):
+    with pytest.raises(error, match=match):
+        data.binary_inputs(n)
+
+
+# ------------------------------------------------------------------ sequences
+
+
+def test_first_symbol_shapes_labels_and_one_hot():
+    X, y = data.first_symbol(50, length=7, n_symbols=5, seed=0)
+    assert X.shape == (50, 7, 5) and X.dtype == torch.float32
+    assert y.shape == (50,) and y.dtype == torch.int64
+    torch.testing.assert_close(X.sum(dim=2), torch.ones(50, 7))
+    assert torch.equal(X[:, 0].argmax(dim=1), y)
+    assert set(y.tolist()) <= set(range(5))
+
+
+def test_first_symbol_seed_reproducible_and_noise():
+    a, _ = data.first_symbol(10, seed=3)
+    b, _ = data.first_symbol(10, seed=3)
+    c, _ = data.first_symbol(10, seed=4)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    noisy, y = data.first_symbol(10, noise=0.1, seed=3)
+    assert not torch.equal(noisy, a)
+    assert torch.equal(noisy[:, 0].argmax(dim=1), y)
+
+
+def test_first_symbol_later_steps_carry_no_label_information():
+    X, y = data.first_symbol(4000, length=3, n_symbols=2, seed=0)
+    agree = (X[:, -1].argmax(dim=1) == y).float().mean()
+    assert abs(float(agree) - 0.5) < 0.05
+
+
+# ------------------------------------------------------------------ grouped rows
+def test_patient_data_structure_and_seed():
+    X, y, groups = data.patient_data(6, 4, n_features=3, seed=0)
+    assert X.shape == (24, 3) and X.dtype == torch.float32
+    assert groups.tolist() == [g for g in range(6) for _ in range(4)]
+    per_patient = y.reshape(6, 4)
+    assert bool((per_patient == per_patient[:, :1]).all())
+    assert int(per_patient[:, 0].sum()) == 3  # half of the patients in each class
+    X2, y2, g2 = data.patient_data(6, 4, n_features=3, seed=0)
+    assert torch.equal(X, X2) and torch.equal(y, y2) and torch.equal(groups, g2)
+    Xn, _, _ = data.patient_data(6, 4, n_features=3, noise=0.0, signal=0.0, seed=0)
+    assert bool((Xn.reshape(6, 4, 3) == Xn.reshape(6, 4, 3)[:, :1]).all())
+
+
+def test_random_split_overestimates_and_group_split_is_honest():
+    X, y, groups = data.patient_data(30, 8, seed=0)
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, test_size=0.3, seed=0)
+    Gtr, Gte, gytr, gyte, gtr, gte = data.group_train_test_split(
+        X, y, groups, groups=groups, test_size=0.3, seed=0
+    )
+    assert not set(gtr.tolist()) & set(gte.tolist())
+    scores = []
+    for a, b, c, d in ((Xtr, Xte, ytr, yte), (Gtr, Gte, gytr, gyte)):
+        model = mlp([10, 32, 2], seed=0)
+        train(model, a, c, epochs=60, lr=0.02)
+        scores.append(evaluate(model, b, d)["accuracy"])
+    assert scores[0] > scores[1]
+
+
+def test_grid_and_gaussian_clouds() -> None:
+    with pytest.raises(ValueError, match="n_per_side must be an integer >= 2"):
+        data.grid_cloud(1)
+    g = data.grid_cloud(4, extent=1.0)
+    assert g.shape == (16, 2) and g.min() == -1.0 and g.max() == 1.0
+    a, b = data.gaussian_cloud(50, seed=3), data.gaussian_cloud(50, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert abs(a[:, 0].mean() - 1.0) < 0.6

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dlbook.devices import describe_device, get_device, module_device
+from dlbook.devices import describe_device, get_device, module_device, module_dtype, synchronize
 
 
 def test_get_device_returns_an_available_device():
@@ -38,6 +38,29 @@ def test_describe_device_cpu():
     assert describe_device("cpu").startswith("cpu: ")
 
 
+def test_describe_device_suggests_one_thread_without_changing_it():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        text = describe_device("cpu")
+        assert text.splitlines()[0] == "cpu: 2 thread(s)"
+        assert "torch.set_num_threads(1)" in text.splitlines()[1]
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(1)
+        assert describe_device("cpu") == "cpu: 1 thread(s)"
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_module_dtype():
+    assert module_dtype(torch.nn.Linear(2, 2)) == torch.float32
+    assert module_dtype(torch.nn.Linear(2, 2).double()) == torch.float64
+    assert module_dtype(torch.nn.ReLU()) == torch.get_default_dtype()
+    assert module_dtype(torch.nn.BatchNorm1d(3).half()) == torch.float16
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        module_dtype("linear")
+
+
 @pytest.mark.cuda
 def test_cuda_placement_and_description():
     device = get_device()
@@ -68,3 +91,8 @@ def test_environment_lists_versions_and_hardware():
         assert info["GPU"] == "none"
     with pytest.raises(TypeError, match="packages must be a tuple of distribution names"):
         environment("numpy")
+
+
+def test_synchronize_cpu_is_a_no_op():
+    assert synchronize("cpu") is None
+    assert synchronize() is None

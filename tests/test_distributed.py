@@ -62,13 +62,13 @@ def test_worker_trains_a_private_copy(data, tmp_path):
     # Under spawn the model arrives in shared memory, shared by all ranks: each rank
     # must train its own copy. Run one rank in this process (world size 1) and check
     # that the model it was given is unchanged and the result equals one process.
-    from dlbook.distributed import _worker
+    from dlbook.distributed import _Run, _worker
 
     X, y = data
     model = nn.Linear(2, 2)
     original = model.weight.detach().clone()
     result = tmp_path / "result.pt"
-    _worker(0, 1, free_port(), "gloo", model, X, y, 1, 0.5, 16, str(result))
+    _worker(0, _Run(1, model, X, y, 1, 0.5, 16, str(result)), free_port(), "gloo")
     torch.testing.assert_close(model.weight, original)
     trained = torch.load(result, weights_only=True)["state_dict"]
     one, _ = train_single_process(model, X, y, epochs=1, lr=0.5, batch_size=16)

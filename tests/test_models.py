@@ -14,15 +14,24 @@ from torch import nn
 
 from dlbook.models import (
     ACTIVATIONS,
+    Block,
+    autoencoder,
     collapse_linear,
     count_parameters,
+    deep_mlp,
     hidden_activations,
+    initialize_,
+    logistic_regression,
     mlp,
     mlp_from_parameters,
-    xor_network,
+    sequence_classifier,
+    small_cnn,
 )
 
-CORNERS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+def _same_state(a: nn.Module, b: nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
 # ---------------------------------------------------------------- mlp
@@ -313,28 +322,179 @@ def test_collapse_linear_keeps_device(device):
     assert single.weight.device.type == device
 
 
-# ---------------------------------------------------------------- xor_network
+# ------------------------------------------------------------ deeper architectures
 
 
-def test_xor_network_truth_table_and_hidden_codes():
-    net = xor_network()
-    with torch.no_grad():
-        out = net(CORNERS)
-    assert out.shape == (4, 1)
-    torch.testing.assert_close(out[:, 0], torch.tensor([0.0, 1.0, 1.0, 0.0]))
-    (h,) = hidden_activations(net, CORNERS)
-    torch.testing.assert_close(h, torch.tensor([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [2.0, 1.0]]))
+def test_initialize_keeps_global_random_state():
+    layer = nn.Linear(3, 3)
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    initialize_(layer, seed=0)
+    deep_mlp(2, 2, depth=2, seed=0)
+    assert torch.equal(torch.rand(3), expected)
 
 
-def test_xor_network_layout_and_fresh_copies():
-    a, b = xor_network(), xor_network()
-    assert [type(m) for m in a] == [nn.Linear, nn.ReLU, nn.Linear]
-    assert count_parameters(a) == 2 * 2 + 2 + 2 + 1
-    with torch.no_grad():
-        a[0].weight.zero_()
-    assert torch.equal(b[0].weight, torch.ones(2, 2))
+def test_initialize_errors():
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        initialize_(nn.Linear(2, 2), "orthogonal")
+    with pytest.raises(TypeError, match=r"module must be a torch\.nn\.Module"):
+        initialize_("layer")
+    with pytest.raises(ValueError, match="gain must be > 0"):
+        initialize_(nn.Linear(2, 2), gain=0.0)
 
 
-def test_xor_network_is_not_linear():
-    with pytest.raises(TypeError, match="nonlinear layer does not collapse"):
-        collapse_linear(xor_network())
+@pytest.mark.parametrize("norm", [None, "batch", "layer"])
+@pytest.mark.parametrize("residual", [False, True])
+def test_deep_mlp_shapes_and_layers(norm, residual):
+    model = deep_mlp(
+        3, 4, width=8, depth=5, activation="tanh", residual=residual, norm=norm, seed=0
+    )
+    assert model(torch.randn(6, 3)).shape == (6, 4)
+    assert len(model.linears) == 6
+    assert all(block.residual == residual for block in model.blocks)
+
+
+def test_deep_mlp_same_seed_same_weights_and_init():
+    a = deep_mlp(2, 2, depth=3, init="he", seed=0)
+    b = deep_mlp(2, 2, depth=3, init="he", seed=0)
+    c = deep_mlp(2, 2, depth=3, init="he", seed=1)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert not torch.equal(a.input.weight, c.input.weight)
+    assert torch.count_nonzero(a.output.bias) == 0
+
+
+def test_block_residual_adds_input():
+    block = Block(4, activation="relu", residual=True)
+    plain = Block(4, activation="relu", residual=False)
+    plain.load_state_dict(block.state_dict())
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(block(x), x + plain(x))
+    assert "residual=True" in repr(block)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"depth": 0}, ValueError, "depth must be a positive integer"),
+        ({"activation": "swish"}, ValueError, "activation must be one of"),
+        ({"init": "lecun"}, ValueError, "init must be one of"),
+        ({"norm": "group"}, ValueError, "norm must be one of"),
+        ({"width": 2.0}, TypeError, "width must be an integer"),
+    ],
+)
+def test_deep_mlp_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        deep_mlp(2, 2, **kwargs)
+
+
+def test_block_errors():
+    with pytest.raises(ValueError, match="norm must be one of"):
+        Block(3, norm="instance")
+
+
+def test_small_cnn_shapes_and_errors():
+    model = small_cnn(5, in_channels=3, image_size=16, channels=(4, 4, 8), seed=0)
+    assert model(torch.zeros(2, 3, 16, 16)).shape == (2, 5)
+    assert count_parameters(small_cnn(seed=0)) == 8 * 9 + 8 + 16 * 8 * 9 + 16 + 64 * 10 + 10
+    with pytest.raises(ValueError, match="divisible by 2\\*\\*len\\(channels\\) = 4"):
+        small_cnn(image_size=6)
+    with pytest.raises(TypeError, match="channels must be a non-empty sequence"):
+        small_cnn(channels=())
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_sequence_classifier(cell):
+    model = sequence_classifier(3, 5, cell=cell, hidden_size=6, seed=0)
+    assert model(torch.zeros(4, 7, 3)).shape == (4, 5)
+    expected = nn.LSTM if cell == "lstm" else nn.RNN
+    assert isinstance(model.recurrent, expected)
+
+
+def test_sequence_classifier_forget_bias_and_errors():
+    model = sequence_classifier(3, 2, cell="lstm", hidden_size=4, forget_bias=2.0, seed=0)
+    total = model.recurrent.bias_ih_l0 + model.recurrent.bias_hh_l0
+    torch.testing.assert_close(total[4:8], torch.full((4,), 2.0))
+    with pytest.raises(ValueError, match="cell must be one of"):
+        sequence_classifier(3, 2, cell="gru")
+
+
+def test_lstm_remembers_first_symbol_where_training_is_short():
+    from dlbook.data import first_symbol
+    from dlbook.training import train
+
+    X, y = first_symbol(64, length=4, n_symbols=2, seed=0)
+    model = sequence_classifier(2, 2, cell="lstm", hidden_size=8, seed=0)
+    history = train(model, X, y, lr=0.05, epochs=40, seed=0)
+    assert history.accuracy[-1] == 1.0
+
+
+def test_autoencoder_shapes_range_and_errors():
+    model = autoencoder(64, latent_dim=2, hidden=(16, 8), seed=0)
+    x = torch.rand(5, 1, 8, 8)
+    assert model.encode(x).shape == (5, 2)
+    out = model(x).detach()
+    assert out.shape == (5, 64) and float(out.min()) >= 0 and float(out.max()) <= 1
+    assert model.decode(torch.zeros(3, 2)).shape == (3, 64)
+    with pytest.raises(TypeError, match="hidden must be a sequence"):
+        autoencoder(64, hidden=16)
+    with pytest.raises(ValueError, match="latent_dim must be a positive integer"):
+        autoencoder(64, latent_dim=0)
+
+
+def test_logistic_regression():
+    model = logistic_regression(64, 10, seed=0)
+    assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+    assert count_parameters(model) == 650
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("device", available_devices())
+def test_models_on_device_match_cpu(device):
+    x = torch.randn(4, 1, 8, 8)
+    cases = [
+        (small_cnn(seed=0), x),
+        (deep_mlp(64, 10, depth=3, norm="layer", seed=0), x.flatten(1)),
+        (sequence_classifier(3, 2, seed=0), torch.randn(2, 5, 3)),
+        (autoencoder(64, seed=0), x),
+    ]
+    for model, inputs in cases:
+        model.eval()
+        with torch.no_grad():
+            expected = model(inputs)
+            got = model.to(device)(inputs.to(device))
+        assert got.device.type == device
+        torch.testing.assert_close(got.cpu(), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_mlp_norm_and_dropout_layout_and_seed():
+    model = mlp([2, 8, 8, 3], norm="batch", dropout=0.2, seed=1)
+    kinds = [type(m).__name__ for m in model]
+    assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Dropout"] * 2 + ["Linear"]
+    assert model[3].p == 0.2
+    assert _same_state(model, mlp([2, 8, 8, 3], norm="batch", dropout=0.2, seed=1))
+    plain = mlp([2, 8, 2], dropout=0.5, seed=0)
+    assert [type(m).__name__ for m in plain] == ["Linear", "ReLU", "Dropout", "Linear"]
+
+
+def test_mlp_norm_and_dropout_leave_the_global_generator_alone():
+    torch.manual_seed(3)
+    expected = torch.rand(1)
+    torch.manual_seed(3)
+    mlp([2, 4, 2], norm="batch", dropout=0.5, seed=0)
+    assert torch.equal(torch.rand(1), expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"sizes": [2]}, ValueError, "at least an input and an output"),
+        ({"sizes": "2,3"}, TypeError, "sequence of layer widths"),
+        ({"sizes": [2, 0, 2]}, ValueError, r"sizes\[1\] must be a positive integer"),
+        ({"sizes": [2, 2], "dropout": 1.0}, ValueError, r"dropout must lie in \[0, 1\)"),
+        ({"sizes": [2, 2], "seed": -1}, ValueError, "seed must be an integer >= 0"),
+    ],
+)
+def test_mlp_norm_and_dropout_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        mlp(**kwargs)

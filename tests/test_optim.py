@@ -10,7 +10,7 @@ from helpers import available_devices
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.optim import SGD, Adam, descend, plot_paths, ravine
+from dlbook.optim import SGD, Adam
 
 DEVICES = [
     pytest.param(d, marks=pytest.mark.cuda) if d == "cuda" else d for d in available_devices()
@@ -163,51 +163,3 @@ def test_optimisers_plug_into_dl_train():
 def test_bad_hyperparameters_are_rejected(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make([torch.zeros(1, requires_grad=True)])
-
-
-def test_ravine_values_and_errors():
-    torch.testing.assert_close(ravine(torch.tensor([2.0, 1.0]), curvature=4.0), torch.tensor(4.0))
-    assert ravine(torch.zeros(5, 2)).shape == (5,)
-    with pytest.raises(ValueError, match="2 coordinates"):
-        ravine(torch.zeros(3))
-    with pytest.raises(ValueError, match="curvature must be > 0"):
-        ravine(torch.zeros(2), curvature=0.0)
-
-
-def test_descend_records_path_and_matches_a_hand_loop():
-    path, losses = descend(ravine, [2.0, 1.0], lambda p: SGD(p, lr=0.1), steps=3)
-    assert path.shape == (4, 2) and losses.shape == (4,)
-    # gradient of the ravine is (w1, 20 w2): one SGD step multiplies w1 by 0.9, w2 by -1
-    torch.testing.assert_close(path[1], torch.tensor([1.8, -1.0]))
-    torch.testing.assert_close(losses, ravine(path))
-
-
-def test_descend_orders_the_optimisers_on_the_ravine():
-    start = [-4.5, 1.5]
-    _, sgd = descend(ravine, start, lambda p: SGD(p, lr=0.05), steps=30)
-    _, momentum = descend(ravine, start, lambda p: SGD(p, lr=0.05, momentum=0.7), steps=30)
-    assert momentum[-1] < sgd[-1]
-
-
-def test_descend_errors():
-    with pytest.raises(TypeError, match="fn must be callable"):
-        descend(3, [0.0, 0.0], lambda p: SGD(p, lr=0.1))
-    with pytest.raises(TypeError, match="make_optimizer must be callable"):
-        descend(ravine, [0.0, 0.0], None)
-    with pytest.raises(TypeError, match=r"must return a torch\.optim\.Optimizer"):
-        descend(ravine, [0.0, 0.0], lambda p: "sgd")
-    with pytest.raises(ValueError, match="steps must be a positive integer"):
-        descend(ravine, [0.0, 0.0], lambda p: SGD(p, lr=0.1), steps=0)
-
-
-def test_plot_paths_draws_one_line_per_path_and_rejects_bad_input():
-    path, _ = descend(ravine, [-4.0, 1.0], lambda p: SGD(p, lr=0.05), steps=4)
-    ax = plot_paths({"a": path, "b": path.numpy()})
-    assert len(ax.get_lines()) == 2
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    with pytest.raises(TypeError, match="non-empty mapping"):
-        plot_paths({})
-    with pytest.raises(ValueError, match="must have shape"):
-        plot_paths({"a": torch.zeros(3, 3)})
-    with pytest.raises(ValueError, match="extent"):
-        plot_paths({"a": path}, extent=(0, 1))

@@ -15,6 +15,7 @@ from dlbook.models import mlp, mlp_from_parameters
 from dlbook.plotting import (
     BOOK_STYLE,
     CLASS_COLORS,
+    plot_boundary,
     plot_decision_surface,
     plot_history,
     plot_lines,
@@ -70,20 +71,6 @@ def test_plot_points_one_collection_per_class_with_colours():
 def test_plot_points_uses_given_axes_and_accepts_arrays():
     _, ax = plt.subplots()
     assert plot_points(X4.numpy(), Y4.numpy(), ax=ax) is ax
-
-
-@pytest.mark.parametrize(
-    ("X", "y", "error", "match"),
-    [
-        (torch.zeros(4, 3), Y4, ValueError, r"X must have shape \(n_samples, 2\), got \(4, 3\)"),
-        (torch.zeros(4), Y4, ValueError, r"X must have 2 dimension"),
-        (X4, torch.zeros(3), ValueError, "same number of samples, got 4 and 3"),
-        ("points", Y4, TypeError, "X must be a tensor or array"),
-    ],
-)
-def test_plot_points_rejects_bad_input(X, y, error, match):
-    with pytest.raises(error, match=match):
-        plot_points(X, y)
 
 
 def test_plot_points_rejects_non_axes():
@@ -252,21 +239,6 @@ def test_plot_lines_without_bias_or_arrows():
     np.testing.assert_allclose(ax.lines[0].get_ydata(), 0.0, atol=1e-9)  # the line y = 0
 
 
-@pytest.mark.parametrize(
-    ("weight", "bias", "error", "match"),
-    [
-        (torch.ones(2, 3), None, ValueError, r"weight must have shape \(n_samples, 2\)"),
-        (torch.ones(2), None, ValueError, r"weight must have 2 dimension"),
-        (torch.ones(2, 2), torch.ones(3), ValueError, r"bias must have shape \(2,\)"),
-        (torch.tensor([[1.0, 0.0], [0.0, 0.0]]), None, ValueError, "weight row 1 is zero"),
-        ("w", None, TypeError, "weight must be a tensor or array"),
-    ],
-)
-def test_plot_lines_rejects_bad_input(weight, bias, error, match):
-    with pytest.raises(error, match=match):
-        plot_lines(weight, bias)
-
-
 def test_plot_lines_rejects_bad_extent():
     with pytest.raises(ValueError, match="xmin < xmax"):
         plot_lines(torch.ones(1, 2), extent=(1, -1, 0, 1))
@@ -314,3 +286,75 @@ def test_plot_units_1d_rejects_bad_extent_and_resolution():
         plot_units_1d(model, extent=(1, 0))
     with pytest.raises(ValueError, match="resolution must be an integer >= 2"):
         plot_units_1d(model, resolution=1)
+
+
+def test_plot_boundary_line_lies_on_the_boundary_and_arrow_is_w():
+    _, ax = plt.subplots()
+    out = plot_boundary(torch.tensor([1.0, 1.0]), -1.0, ax=ax, label="b")
+    assert out is ax
+    xs, ys = ax.lines[0].get_data()
+    np.testing.assert_allclose(np.asarray(xs) + np.asarray(ys), 1.0, atol=1e-9)
+    arrow = ax.texts[0]
+    start, end = np.array(arrow.xyann), np.array(arrow.xy)
+    np.testing.assert_allclose(end - start, np.array([1.0, 1.0]) / np.sqrt(2), atol=1e-9)
+    assert ax.get_xlim() == (-2.0, 2.0)
+
+
+def test_plot_boundary_vertical_line_and_options():
+    ax = plot_boundary(np.array([2.0, 0.0]), 1.0, shade=False, normal=False)
+    xs, _ = ax.lines[0].get_data()
+    np.testing.assert_allclose(xs, -0.5, atol=1e-9)
+    assert not ax.texts and not ax.collections
+
+
+@pytest.mark.parametrize(
+    ("w", "b", "kwargs", "error", "match"),
+    [
+        ([0.0, 0.0], 0.0, {}, ValueError, "w must not be the zero vector"),
+        ([1.0, 0.0, 1.0], 0.0, {}, ValueError, r"w must have shape \(2,\)"),
+        ([1.0, 0.0], 0.0, {"extent": (1, 0, 0, 1)}, ValueError, "extent must be"),
+        ([1.0, 0.0], 0.0, {"ax": "axes"}, TypeError, "ax must be a matplotlib Axes"),
+    ],
+)
+def test_plot_boundary_errors(w, b, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plot_boundary(w, b, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: plot_points(torch.zeros(4, 3), Y4),
+            ValueError,
+            r"X must have shape \(n_samples, 2\), got \(4, 3\)",
+        ),
+        (lambda: plot_points(torch.zeros(4), Y4), ValueError, r"X must have 2 dimension"),
+        (
+            lambda: plot_points(X4, torch.zeros(3)),
+            ValueError,
+            "same number of samples, got 4 and 3",
+        ),
+        (lambda: plot_points("points", Y4), TypeError, "X must be a tensor or array"),
+        (
+            lambda: plot_lines(torch.ones(2, 3), None),
+            ValueError,
+            r"weight must have shape \(n_samples, 2\)",
+        ),
+        (lambda: plot_lines(torch.ones(2), None), ValueError, r"weight must have 2 dimension"),
+        (
+            lambda: plot_lines(torch.ones(2, 2), torch.ones(3)),
+            ValueError,
+            r"bias must have shape \(2,\)",
+        ),
+        (
+            lambda: plot_lines(torch.tensor([[1.0, 0.0], [0.0, 0.0]]), None),
+            ValueError,
+            "weight row 1 is zero",
+        ),
+        (lambda: plot_lines("w", None), TypeError, "weight must be a tensor or array"),
+    ],
+)
+def test_plots_reject_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -27,7 +27,6 @@ from dlbook.scratch import (
     Tanh,
     check_gradients,
     numerical_gradient,
-    two_one_one_step,
 )
 
 
@@ -253,25 +252,6 @@ def test_reprs() -> None:
     assert repr(Parameter(np.zeros((2, 3)))) == "Parameter(shape=(2, 3))"
 
 
-def test_two_one_one_step_matches_autograd() -> None:
-    out = two_one_one_step((0.5, 1.0), 1.0, w1=(0.2, -0.4), b1=0.1, w2=0.6, b2=-0.3, lr=0.5)
-    w1 = torch.tensor([0.2, -0.4], dtype=torch.float64, requires_grad=True)
-    b1 = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
-    w2 = torch.tensor(0.6, dtype=torch.float64, requires_grad=True)
-    b2 = torch.tensor(-0.3, dtype=torch.float64, requires_grad=True)
-    h = torch.sigmoid(w1 @ torch.tensor([0.5, 1.0], dtype=torch.float64) + b1)
-    y_hat = torch.sigmoid(w2 * h + b2)
-    loss = -torch.log(y_hat)
-    loss.backward()
-    assert out["loss"] == pytest.approx(loss.item())
-    assert out["h"] == pytest.approx(h.item())
-    assert out["grad_w1"] == pytest.approx(tuple(w1.grad.tolist()))
-    assert out["grad_w2"] == pytest.approx(w2.grad.item())
-    assert out["grad_b1"] == pytest.approx(b1.grad.item())
-    assert out["new_b2"] == pytest.approx(-0.3 - 0.5 * b2.grad.item())
-    assert out["new_loss"] < out["loss"]
-
-
 def test_errors_name_the_argument() -> None:
     with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
         Linear(0, 2)
@@ -297,5 +277,3 @@ def test_errors_name_the_argument() -> None:
         Linear(2, 2).load_torch(nn.Linear(2, 2, bias=False))
     with pytest.raises(TypeError, match="float64 NumPy array"):
         numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.float32))
-    with pytest.raises(ValueError, match="y must be 0 or 1"):
-        two_one_one_step((0, 0), 2, w1=(0, 0), b1=0, w2=0, b2=0, lr=0.1)

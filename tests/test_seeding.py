@@ -56,3 +56,42 @@ def test_seeds_cuda_generators():
     seed_everything(5)
     b = torch.rand(4, device="cuda")
     torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_seeded_block_is_reproducible_and_restores_the_global_generator():
+    from dlbook.seeding import seeded
+
+    torch.manual_seed(11)
+    expected = torch.rand(2)
+    torch.manual_seed(11)
+    with seeded(0):
+        first = torch.rand(3)
+    assert torch.equal(torch.rand(2), expected)  # the global stream is untouched
+    with seeded(0):
+        assert torch.equal(torch.rand(3), first)
+
+
+def test_seeded_none_uses_the_global_generator():
+    from dlbook.seeding import seeded
+
+    torch.manual_seed(4)
+    expected = torch.rand(3)
+    torch.manual_seed(4)
+    with seeded(None):
+        assert torch.equal(torch.rand(3), expected)
+
+
+def test_make_generator_seeded_and_fresh():
+    from dlbook.seeding import make_generator
+
+    a = torch.randperm(50, generator=make_generator(3))
+    assert torch.equal(a, torch.randperm(50, generator=make_generator(3)))
+    torch.manual_seed(0)
+    fresh = torch.randperm(50, generator=make_generator(None))
+    torch.manual_seed(0)
+    assert not torch.equal(fresh, torch.randperm(50, generator=make_generator()))
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
+        make_generator(-1)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        seeded_value = 1.5
+        make_generator(seeded_value)

@@ -74,3 +74,55 @@ def test_shape_checks():
 def test_describe_is_short():
     assert v.describe(torch.zeros(2, 3)) == "tensor of shape (2, 3) and dtype torch.float32"
     assert len(v.describe("x" * 500)) < 80
+
+
+def test_check_classification_data_is_the_one_check_of_labelled_data():
+    X, y = v.check_classification_data(np.zeros((3, 2), dtype=np.uint8), [0, 1, 1])
+    assert X.dtype == torch.float32 and y.dtype == torch.int64
+    X64, _ = v.check_classification_data(torch.zeros(3, 2), [0, 1, 1], dtype=torch.float64)
+    assert X64.dtype == torch.float64
+    with pytest.raises(
+        TypeError, match="y must hold integer class labels, got dtype torch.float32"
+    ):
+        v.check_classification_data(torch.zeros(3, 2), torch.zeros(3))
+    with pytest.raises(ValueError, match="same number of samples, got 3 and 2"):
+        v.check_classification_data(torch.zeros(3, 2), [0, 1])
+    with pytest.raises(ValueError, match="X must contain at least one sample, got 0"):
+        v.check_classification_data(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"X must have 2 dimension\(s\)"):
+        v.check_classification_data(torch.zeros(3), [0, 1, 1])
+
+
+def test_as_features_converts_exactly_representable_integers_only():
+    assert v.as_features("X", torch.tensor([[1, 2]]), dtype=torch.float64).dtype == torch.float64
+    assert v.as_features("X", torch.tensor([[True, False]])).tolist() == [[1.0, 0.0]]
+    assert v.as_features("X", torch.tensor([[2**24]])).item() == 2**24
+    with pytest.raises(ValueError, match=r"X holds the integer 16777217, which torch.float32"):
+        v.as_features("X", torch.tensor([[2**24 + 1]]))
+    with pytest.raises(TypeError, match="X must hold real numbers"):
+        v.as_features("X", torch.zeros(2, 2, dtype=torch.complex64))
+
+
+def test_as_tensor_reads_pandas_objects():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    tensor = v.as_tensor("X", frame, ndim=2)
+    assert tensor.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    tensor[0, 0] = 5.0  # a writable copy, not pandas' read-only array
+    assert v.as_tensor("y", pd.Series([0, 1])).tolist() == [0, 1]
+
+
+def test_binary_model_and_device_checks():
+    assert v.as_binary("x", [[True, False]]).tolist() == [[1, 0]]
+    with pytest.raises(ValueError, match="x must hold only 0s and 1s"):
+        v.as_binary("x", [0, 2])
+    model = torch.nn.Linear(2, 2)
+    assert v.check_model("model", model) is model
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got 'net'"):
+        v.check_model("model", "net")
+    assert v.as_available_device("device", "cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="device must name a device"):
+        v.as_available_device("device", "tpu9")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="but CUDA is not available here"):
+            v.as_available_device("device", "cuda:1")

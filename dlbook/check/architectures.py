@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..architectures import autoencoder, small_cnn
 from ..conv import conv2d, conv_output_size
-from ..models import count_parameters
+from ..models import autoencoder, count_parameters, small_cnn
 from ._core import register
 
 __all__: list[str] = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..scratch import Linear, Sigmoid, two_one_one_step
+from ..demos.backprop import two_one_one_step
+from ..scratch import Linear, Sigmoid
 from ._core import register
 
 __all__: list[str] = []

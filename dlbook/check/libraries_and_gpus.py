@@ -5,9 +5,8 @@ from __future__ import annotations
 import torch
 
 from ..benchmark import matmul_flop
-from ..data import train_test_split
+from ..data import patient_data, train_test_split
 from ..optim import SGD, Adam
-from ..pitfalls import patient_data
 from ._core import register
 
 __all__: list[str] = []

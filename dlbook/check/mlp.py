@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import torch
 
+from ..demos.logic import xor_network
 from ..models import (
     collapse_linear,
     count_parameters,
     hidden_activations,
     mlp,
     mlp_from_parameters,
-    xor_network,
 )
 from ._core import register
 
@@ -50,7 +50,7 @@ def _linear_stack_shape() -> torch.Size:
     kind="function",
     inputs=lambda: [(torch.tensor(_CORNERS),)],
     hint=(
-        "XNOR is 1 - XOR. Keep the hidden layer of dl.models.xor_network() and change "
+        "XNOR is 1 - XOR. Keep the hidden layer of dl.demos.logic.xor_network() and change "
         "only the output layer: negate its weights and set its bias to 1."
     ),
 )

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ..perceptron import (
-    Perceptron,
-    binary_inputs,
-    find_threshold,
-    perceptron_predict,
-)
+from ..data import binary_inputs
+from ..demos.logic import find_threshold
+from ..linear import Perceptron, perceptron_predict
 from ._core import register
 
 __all__: list[str] = []

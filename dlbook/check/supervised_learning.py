@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..data import noisy_line, train_test_split
-from ..regression import gradient_descent_step, max_stable_lr
+from ..linear import gradient_descent_step, max_stable_lr
 from ._core import register
 
 __all__: list[str] = []

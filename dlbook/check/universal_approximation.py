@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..approximation import count_linear_pieces, relu_interpolant, sawtooth_network
+from ..demos.approximation import relu_interpolant, sawtooth_network
+from ..diagnostics import count_linear_pieces
 from ._core import register
 
 __all__: list[str] = []

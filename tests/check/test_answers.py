@@ -455,7 +455,7 @@ def test_leaky_split_from_the_permutation():
     test, train = order[:27], order[27:]  # ceil(0.3 * 90) = 27 test rows, first
     fraction = np.isin(groups[test], groups[train]).mean()
     assert fraction == pytest.approx(21 / 27)
-    _, _, patients = dl.pitfalls.patient_data(30, 3, seed=0)
+    _, _, patients = dl.data.patient_data(30, 3, seed=0)
     assert patients.tolist() == groups.tolist()
 
 

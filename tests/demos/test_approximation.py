@@ -1,4 +1,4 @@
-"""Tests of dlbook.approximation: exact interpolants, sawtooths and the width sweep."""
+"""Tests of dlbook.demos.approximation: exact interpolants, sawtooths and the width sweep."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.approximation import (
-    count_linear_pieces,
+from dlbook.demos.approximation import (
     relu_interpolant,
     sawtooth,
     sawtooth_network,
@@ -17,6 +16,7 @@ from dlbook.approximation import (
     tent_map,
     width_sweep,
 )
+from dlbook.diagnostics import count_linear_pieces
 
 
 @settings(max_examples=30, deadline=None)
@@ -58,11 +58,6 @@ def test_tent_map_values() -> None:
     )
 
 
-def test_count_linear_pieces_of_known_functions() -> None:
-    assert count_linear_pieces(lambda x: 3 * x + 1) == 1
-    assert count_linear_pieces(lambda x: torch.abs(x - 0.3), resolution=1001) == 2
-
-
 def test_width_sweep_errors_fall_with_width() -> None:
     f = torch.sin
     knots = width_sweep(f, [2, 4, 8, 16], method="knots")
@@ -89,7 +84,3 @@ def test_errors() -> None:
         width_sweep(torch.sin, [2], method="magic")
     with pytest.raises(ValueError, match="widths must hold at least one width"):
         width_sweep(torch.sin, [])
-    with pytest.raises(TypeError, match="f must be a function"):
-        count_linear_pieces(3)
-    with pytest.raises(ValueError, match="hi must be greater than lo"):
-        count_linear_pieces(torch.sin, lo=1.0, hi=0.0)

@@ -2,7 +2,9 @@
 
 A layer is any map from arrays of shape (n, 2) to shape (n, 2): a
 :mod:`dlbook.scratch` module, a ``torch.nn.Module`` or a plain function.
-Points keep their colour, so one can follow each point through the layer.
+Points keep their colour, so one can follow each point through the layer. The
+clouds themselves come from :func:`dlbook.data.grid_cloud` and
+:func:`dlbook.data.gaussian_cloud`.
 """
 
 from __future__ import annotations
@@ -15,69 +17,10 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
-from ._axes import get_axes
-from ._validation import as_tensor, check_features, check_float, check_int, check_seed, describe
+from .._axes import get_axes
+from .._validation import as_tensor, check_features, describe
 
-__all__ = ["apply_layer", "gaussian_cloud", "grid_cloud", "plot_cloud", "plot_layer_gallery"]
-
-
-def grid_cloud(n_per_side: int = 15, *, extent: float = 2.0) -> np.ndarray:
-    """A square grid of points in ``[-extent, extent]^2``, row by row.
-
-    Parameters
-    ----------
-    n_per_side : int, default 15
-    extent : float, default 2.0
-
-    Returns
-    -------
-    array of shape (n_per_side**2, 2)
-
-    Examples
-    --------
-    >>> grid_cloud(3, extent=1.0)[:3]
-    array([[-1., -1.],
-           [ 0., -1.],
-           [ 1., -1.]])
-    """
-    n = check_int("n_per_side", n_per_side, minimum=2)
-    extent = check_float("extent", extent, minimum=0.0, strict_minimum=True)
-    ticks = np.linspace(-extent, extent, n)
-    gx, gy = np.meshgrid(ticks, ticks)
-    return np.stack([gx.ravel(), gy.ravel()], axis=1)
-
-
-def gaussian_cloud(
-    n_samples: int = 300,
-    *,
-    mean: Sequence[float] = (1.0, 0.5),
-    scale: Sequence[float] = (1.5, 0.5),
-    seed: int | None = None,
-) -> np.ndarray:
-    """Points drawn from an axis-aligned Gaussian: an off-centre, stretched cloud.
-
-    Parameters
-    ----------
-    n_samples : int, default 300
-    mean : (float, float), default (1.0, 0.5)
-    scale : (float, float), default (1.5, 0.5)
-        Standard deviations along the two axes.
-    seed : int, optional
-
-    Returns
-    -------
-    array of shape (n_samples, 2)
-
-    Examples
-    --------
-    >>> gaussian_cloud(5, seed=0).shape
-    (5, 2)
-    """
-    n = check_int("n_samples", n_samples, minimum=1)
-    if len(mean) != 2 or len(scale) != 2:
-        raise ValueError(f"mean and scale must have 2 entries each, got {mean} and {scale}")
-    rng = np.random.default_rng(check_seed("seed", seed))
-    return np.asarray(mean) + rng.standard_normal((n, 2)) * np.asarray(scale)
+__all__ = ["apply_layer", "plot_cloud", "plot_layer_gallery"]
 
 
 def apply_layer(layer: Any, X: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -189,6 +132,7 @@ def plot_layer_gallery(
 
     Examples
     --------
+    >>> from dlbook.data import grid_cloud
     >>> axes = plot_layer_gallery({"doubled": lambda x: 2 * x}, grid_cloud(5))
     >>> len(axes)
     2

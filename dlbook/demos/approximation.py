@@ -1,7 +1,8 @@
 """Universal approximation in one dimension: exact ReLU interpolants, sawtooths and width sweeps.
 
 Everything here builds ``torch.nn.Sequential`` ReLU networks whose weights are
-*written down*, not trained (except in :func:`width_sweep`, which fits).
+*written down*, not trained (except in :func:`width_sweep`, which fits);
+:func:`dlbook.diagnostics.count_linear_pieces` counts their linear pieces.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import as_tensor, check_choice, check_int, check_seed, describe
+from .._validation import as_tensor, check_choice, check_int, check_seed, describe
+from ..seeding import make_generator
+from ..training import train
 
 __all__ = [
     "WidthSweep",
-    "count_linear_pieces",
     "relu_interpolant",
     "sawtooth",
     "sawtooth_network",
@@ -201,52 +203,6 @@ def shallow_sawtooth(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Se
     return relu_interpolant(xs, sawtooth(xs, depth), dtype=dtype)
 
 
-def count_linear_pieces(
-    f: Callable[[torch.Tensor], torch.Tensor] | nn.Module,
-    *,
-    lo: float = 0.0,
-    hi: float = 1.0,
-    resolution: int = 2**14 + 1,
-    tol: float = 1e-6,
-) -> int:
-    """Count the linear pieces of a piecewise-linear function of one variable on [lo, hi].
-
-    Evaluates ``f`` on a fine grid and counts the places where the slope
-    changes by more than ``tol``.
-
-    Parameters
-    ----------
-    f : callable or torch.nn.Module
-        Maps a tensor of shape (n, 1) to shape (n, 1) (or (n,)).
-    lo, hi : float, default 0 and 1
-    resolution : int, default 16385
-        Grid points; pieces shorter than the grid spacing are missed.
-    tol : float, default 1e-6
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> count_linear_pieces(sawtooth_network(3))
-    8
-    """
-    if not callable(f):
-        raise TypeError(f"f must be a function or module, got {describe(f)}")
-    resolution = check_int("resolution", resolution, minimum=3)
-    if not hi > lo:
-        raise ValueError(f"hi must be greater than lo, got lo={lo}, hi={hi}")
-    x = torch.linspace(lo, hi, resolution, dtype=torch.float64)[:, None]
-    with torch.no_grad():
-        y = f(x).reshape(-1).double()
-    slope = torch.diff(y) / torch.diff(x.reshape(-1))
-    changes = (torch.diff(slope).abs() > tol * max(1.0, float(slope.abs().max()))).int()
-    # a kink inside one grid cell shows up as two consecutive slope changes
-    kinks = int(((changes[1:] == 1) & (changes[:-1] == 0)).sum() + changes[0])
-    return kinks + 1
-
-
 @dataclass(frozen=True)
 class WidthSweep:
     """Result of :func:`width_sweep`: for each width, the largest and the root-mean-square error."""
@@ -279,8 +235,9 @@ def width_sweep(
         Hidden widths to try.
     method : {"train", "lstsq", "knots"}, default "train"
         ``"train"``: fit every weight with full-batch Adam on the mean squared
-        error for ``steps`` steps. ``"lstsq"``: draw the hidden layer at random
-        (kinks uniform in the interval, slopes +1 or -1) and fit only the
+        error for ``steps`` steps (:func:`dlbook.training.train`). ``"lstsq"``:
+        draw the hidden layer at random (kinks uniform in the interval, slopes
+        +1 or -1) and fit only the
         output layer, by least squares (a convex problem, solved exactly).
         ``"knots"``: no fitting; the
         :func:`relu_interpolant` through ``width + 1`` equally spaced samples
@@ -292,8 +249,9 @@ def width_sweep(
         four times finer.
     steps : int, default 300
     lr : float, default 0.03
-    seed : int, optional, default 0
-        Seed of the random hidden layer (``"train"`` and ``"lstsq"``).
+    seed : int or None, default 0
+        Seed of the random hidden layer (``"train"`` and ``"lstsq"``); ``None``
+        draws a fresh one.
 
     Returns
     -------
@@ -326,7 +284,7 @@ def width_sweep(
             net = relu_interpolant(knots, f(knots))
             _errors(net, x_test, y_test, max_err, rms_err)
             continue
-        gen = torch.Generator().manual_seed(seed if seed is not None else 0)
+        gen = make_generator(seed)
         hidden, out_layer = nn.Linear(1, w).double(), nn.Linear(w, 1).double()
         net = nn.Sequential(hidden, nn.ReLU(), out_layer)
         with torch.no_grad():  # kinks spread over the interval, random directions
@@ -343,13 +301,8 @@ def width_sweep(
                 coef = torch.linalg.lstsq(design, y_train[:, None], driver="gelsd").solution
                 out_layer.weight.copy_(coef[:-1].T)
                 out_layer.bias.copy_(coef[-1])
-        else:
-            opt = torch.optim.Adam(net.parameters(), lr=lr)
-            for _ in range(steps):
-                opt.zero_grad()
-                loss = torch.mean((net(x_train[:, None])[:, 0] - y_train) ** 2)
-                loss.backward()
-                opt.step()
+        else:  # full-batch Adam on the mean squared error: one step per epoch
+            train(net, x_train[:, None], y_train, loss="mse", lr=lr, epochs=steps)
         _errors(net, x_test, y_test, max_err, rms_err)
     return WidthSweep(tuple(ws), tuple(max_err), tuple(rms_err), method)
 

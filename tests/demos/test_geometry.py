@@ -1,4 +1,4 @@
-"""Tests of dlbook.geometry: point clouds, applying layers and the gallery plot."""
+"""Tests of dlbook.demos.geometry: point clouds, applying layers and the gallery plot."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ import pytest
 import torch
 
 from dlbook import scratch
-from dlbook.geometry import apply_layer, gaussian_cloud, grid_cloud, plot_cloud, plot_layer_gallery
-
-
-def test_clouds() -> None:
-    g = grid_cloud(4, extent=1.0)
-    assert g.shape == (16, 2) and g.min() == -1.0 and g.max() == 1.0
-    a, b = gaussian_cloud(50, seed=3), gaussian_cloud(50, seed=3)
-    np.testing.assert_array_equal(a, b)
-    assert abs(a[:, 0].mean() - 1.0) < 0.6
+from dlbook.data import gaussian_cloud, grid_cloud
+from dlbook.demos.geometry import apply_layer, plot_cloud, plot_layer_gallery
 
 
 def test_apply_layer_with_engine_torch_and_function_agree() -> None:
@@ -48,8 +41,6 @@ def test_errors() -> None:
         apply_layer(lambda x: x[:, :1], np.zeros((3, 2)))
     with pytest.raises(TypeError, match="layer must be a module or a function"):
         apply_layer(3, np.zeros((3, 2)))
-    with pytest.raises(ValueError, match="n_per_side must be an integer >= 2"):
-        grid_cloud(1)
     with pytest.raises(ValueError, match="axes must hold 2 Axes"):
         plot_layer_gallery({"a": lambda x: x}, grid_cloud(3), axes=[None])
     with pytest.raises(TypeError, match="layers must be a non-empty dict"):

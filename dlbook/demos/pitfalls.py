@@ -11,10 +11,10 @@ Three things go wrong in almost everyone's first PyTorch loops:
   (:func:`prediction_spread`, :func:`batch_dependence`);
 * evaluating without ``torch.no_grad()``: autograd stores the intermediate
   tensors of every layer for a backward pass that never comes
-  (:func:`saved_tensor_bytes`);
-* splitting rows at random when they come in groups (several images of one
-  patient): the test set then holds near-copies of training rows
-  (:func:`patient_data` makes such data).
+  (:func:`saved_tensor_bytes`).
+
+A fourth, splitting rows at random when they come in groups, needs only data
+(:func:`dlbook.data.patient_data`) and the two splits of :mod:`dlbook.data`.
 
 Every function works on a copy of the model where it would change it, so a
 demonstration never alters the model it is shown.
@@ -23,38 +23,31 @@ demonstration never alters the model it is shown.
 from __future__ import annotations
 
 import copy
-import itertools
-from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
-from ._validation import (
+from .._validation import (
     as_tensor,
     check_choice,
+    check_classification_data,
     check_float,
     check_int,
+    check_model,
     check_seed,
     describe,
-    make_generator,
 )
-from .devices import module_device
+from ..devices import module_device
+from ..seeding import make_generator, seeded
 
 __all__ = [
     "accumulated_gradient",
     "batch_dependence",
-    "dropout_batchnorm_mlp",
-    "patient_data",
     "prediction_spread",
     "saved_tensor_bytes",
     "training_losses",
 ]
-
-
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
-    return model
 
 
 def _check_mode(mode: str) -> bool:
@@ -62,81 +55,10 @@ def _check_mode(mode: str) -> bool:
     return check_choice("mode", mode, ("train", "eval")) == "train"
 
 
-def dropout_batchnorm_mlp(
-    sizes: Sequence[int],
-    *,
-    dropout: float = 0.5,
-    batch_norm: bool = True,
-    seed: int | None = None,
-) -> nn.Sequential:
-    """An MLP whose hidden layers are ``Linear -> BatchNorm1d -> ReLU -> Dropout``.
-
-    The two layers that behave differently in training and evaluation mode,
-    in one small model.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        Layer widths from input to output, e.g. ``(2, 32, 2)``.
-    dropout : float, default 0.5
-        Probability of zeroing a hidden unit in training mode, in [0, 1).
-    batch_norm : bool, default True
-        Whether to normalise each hidden layer over the batch.
-    seed : int, optional
-        Seed of the initial weights.
-
-    Returns
-    -------
-    torch.nn.Sequential
-
-    Examples
-    --------
-    >>> model = dropout_batchnorm_mlp([2, 8, 2], seed=0)
-    >>> [type(m).__name__ for m in model]
-    ['Linear', 'BatchNorm1d', 'ReLU', 'Dropout', 'Linear']
-    """
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise TypeError(f"sizes must be a sequence of layer widths, got {describe(sizes)}")
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
-    widths = [check_int(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes)]
-    dropout = check_float("dropout", dropout, minimum=0.0)
-    if dropout >= 1.0:
-        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-    seed = check_seed("seed", seed)
-    generator_state = torch.random.get_rng_state()
-    if seed is not None:
-        torch.manual_seed(seed)
-    try:
-        layers: list[nn.Module] = []
-        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
-            layers.append(nn.Linear(n_in, n_out))
-            if i < len(widths) - 2:
-                if batch_norm:
-                    layers.append(nn.BatchNorm1d(n_out))
-                layers += [nn.ReLU(), nn.Dropout(dropout)]
-    finally:
-        if seed is not None:
-            torch.random.set_rng_state(generator_state)
-    return nn.Sequential(*layers)
-
-
-def _check_data(X: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
-    X = as_tensor("X", X, ndim=2).float()
-    y = as_tensor("y", y, ndim=1)
-    if y.is_floating_point():
-        raise TypeError(f"y must hold integer class labels, got {y.dtype}")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of samples, got {len(X)} and {len(y)}")
-    if len(X) == 0:
-        raise ValueError("X must contain at least one sample, got 0")
-    return X, y.long()
-
-
 def accumulated_gradient(
     model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: torch.Tensor | np.ndarray,
+    y: torch.Tensor | np.ndarray,
     *,
     backward_calls: int = 3,
     zero_grad: bool = False,
@@ -173,8 +95,8 @@ def accumulated_gradient(
     >>> torch.allclose(thrice, 3 * once)
     True
     """
-    model = copy.deepcopy(_check_model(model))
-    X, y = _check_data(X, y)
+    model = copy.deepcopy(check_model("model", model))
+    X, y = check_classification_data(X, y)
     backward_calls = check_int("backward_calls", backward_calls, minimum=1)
     device = module_device(model)
     X, y = X.to(device), y.to(device)
@@ -192,8 +114,8 @@ def accumulated_gradient(
 
 def training_losses(
     model: nn.Module,
-    X: torch.Tensor,
-    y: torch.Tensor,
+    X: torch.Tensor | np.ndarray,
+    y: torch.Tensor | np.ndarray,
     *,
     steps: int = 50,
     lr: float = 0.1,
@@ -236,12 +158,12 @@ def training_losses(
     >>> len(losses)
     5
     """
-    model = copy.deepcopy(_check_model(model))
-    X, y = _check_data(X, y)
+    model = copy.deepcopy(check_model("model", model))
+    X, y = check_classification_data(X, y)
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    generator = make_generator("seed", seed)
+    generator = make_generator(seed)
     device = module_device(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     model.train()
@@ -293,17 +215,20 @@ def prediction_spread(
     Returns
     -------
     float
+        Standard deviation of the outputs over the repeats, averaged over all outputs
+        (0.0 when every pass gives the same output).
 
     Examples
     --------
-    >>> model = dropout_batchnorm_mlp([2, 16, 2], seed=0)
+    >>> from dlbook.models import mlp
+    >>> model = mlp([2, 16, 2], norm="batch", dropout=0.5, seed=0)
     >>> X = torch.randn(32, 2)
     >>> prediction_spread(model, X, mode="eval")
     0.0
     >>> prediction_spread(model, X, mode="train", seed=0) > 0
     True
     """
-    model = copy.deepcopy(_check_model(model))
+    model = copy.deepcopy(check_model("model", model))
     X = as_tensor("X", X, ndim=2).float()
     training = _check_mode(mode)
     repeats = check_int("repeats", repeats, minimum=2)
@@ -311,18 +236,8 @@ def prediction_spread(
     device = module_device(model)
     X = X.to(device)
     model.train(training)
-    state = torch.random.get_rng_state()
-    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-    if seed is not None:
-        torch.manual_seed(seed)
-    try:
-        with torch.no_grad():
-            outputs = torch.stack([model(X) for _ in range(repeats)])  # (repeats, n, out)
-    finally:
-        if seed is not None:
-            torch.random.set_rng_state(state)
-            if cuda_states is not None:
-                torch.cuda.set_rng_state_all(cuda_states)
+    with seeded(seed), torch.no_grad():
+        outputs = torch.stack([model(X) for _ in range(repeats)])  # (repeats, n, out)
     return float(outputs.std(dim=0).mean())
 
 
@@ -347,17 +262,20 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     Returns
     -------
     float
+        Largest change of an output of the first half when the second half changes
+        (0.0 when predictions do not depend on the rest of the batch).
 
     Examples
     --------
-    >>> model = dropout_batchnorm_mlp([2, 16, 2], seed=0)
+    >>> from dlbook.models import mlp
+    >>> model = mlp([2, 16, 2], norm="batch", dropout=0.5, seed=0)
     >>> X = torch.randn(32, 2) + 1
     >>> batch_dependence(model, X, mode="eval")
     0.0
     >>> batch_dependence(model, X, mode="train") > 0.01
     True
     """
-    model = copy.deepcopy(_check_model(model))
+    model = copy.deepcopy(check_model("model", model))
     X = as_tensor("X", X, ndim=2).float()
     if len(X) < 4:
         raise ValueError(f"X must contain at least 4 samples, got {len(X)}")
@@ -392,6 +310,7 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     Returns
     -------
     int
+        Bytes that autograd saved for the backward pass (0 under ``no_grad``).
 
     Examples
     --------
@@ -402,7 +321,7 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     >>> saved_tensor_bytes(model, X) > 64 * 100 * 4
     True
     """
-    _check_model(model)
+    check_model("model", model)
     X = as_tensor("X", X, ndim=(2, 3, 4)).float().to(module_device(model))
     if not isinstance(no_grad, bool):
         raise TypeError(f"no_grad must be a bool, got {describe(no_grad)}")
@@ -425,71 +344,3 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     finally:
         model.train(was_training)
     return total
-
-
-def patient_data(
-    n_patients: int = 30,
-    per_patient: int = 10,
-    *,
-    n_features: int = 10,
-    signal: float = 1.5,
-    spread: float = 2.0,
-    noise: float = 0.3,
-    seed: int | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Grouped data where rows of one group look alike: several scans of each patient.
-
-    Every patient has a diagnosis (label 0 or 1, half of the patients each)
-    and a personal "look", a centre drawn from a normal distribution of
-    standard deviation ``spread`` in every feature. Each of the patient's rows
-    is that centre, plus ``signal`` times the diagnosis (as +1 or -1) in the
-    first feature (the only thing that carries over to new patients), plus a
-    little ``noise``. A model can score well on a random row split by
-    recognising the patients it has seen; on new patients only the weak
-    signal helps.
-
-    Parameters
-    ----------
-    n_patients : int, default 30
-        Number of groups, at least 2.
-    per_patient : int, default 10
-        Rows per group.
-    n_features : int, default 10
-    signal : float, default 1.5
-        Shift of the first feature between the classes, >= 0.
-    spread : float, default 2.0
-        Standard deviation of the patient centres, >= 0.
-    noise : float, default 0.3
-        Standard deviation of the row-to-row noise, >= 0.
-    seed : int, optional
-
-    Returns
-    -------
-    X : Tensor of shape (n_patients * per_patient, n_features), float32
-    y : Tensor of shape (n_patients * per_patient,), int64
-    groups : Tensor of shape (n_patients * per_patient,), int64
-        The patient of each row.
-
-    Examples
-    --------
-    >>> X, y, groups = patient_data(4, 3, seed=0)
-    >>> X.shape, groups.tolist()
-    (torch.Size([12, 10]), [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
-    >>> bool((y.reshape(4, 3) == y.reshape(4, 3)[:, :1]).all())  # one label per patient
-    True
-    """
-    n_patients = check_int("n_patients", n_patients, minimum=2)
-    per_patient = check_int("per_patient", per_patient, minimum=1)
-    n_features = check_int("n_features", n_features, minimum=1)
-    signal = check_float("signal", signal, minimum=0.0)
-    spread = check_float("spread", spread, minimum=0.0)
-    noise = check_float("noise", noise, minimum=0.0)
-    generator = make_generator("seed", seed)
-    diagnosis = torch.arange(n_patients) % 2  # half of the patients in each class
-    diagnosis = diagnosis[torch.randperm(n_patients, generator=generator)]
-    centres = spread * torch.randn(n_patients, n_features, generator=generator)
-    groups = torch.arange(n_patients).repeat_interleave(per_patient)  # (n,)
-    y = diagnosis[groups]  # (n,)
-    X = centres[groups] + noise * torch.randn(len(groups), n_features, generator=generator)
-    X[:, 0] += signal * (2 * y - 1).float()
-    return X, y.long(), groups

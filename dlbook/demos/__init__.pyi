@@ -1,0 +1,13 @@
+# The demonstration modules, listed once (read by type checkers and by
+# lazy_loader.attach_stub in __init__.py; a test checks the list).
+
+from . import approximation as approximation
+from . import backprop as backprop
+from . import digits as digits
+from . import geometry as geometry
+from . import gradients as gradients
+from . import logic as logic
+from . import optimizers as optimizers
+from . import overfitting as overfitting
+from . import pitfalls as pitfalls
+from . import precision as precision
