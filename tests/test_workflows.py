@@ -295,11 +295,18 @@ def medium_or_worse(*paths: Path) -> list[str]:
     except ValueError:
         pytest.fail(f"zizmor gave no JSON (exit {result.returncode}): {result.stderr[-2000:]}")
     return [
-        f"{f['determinations']['severity']} {f['ident']}: {f['desc']}"
-        f" ({f['locations'][0]['symbolic']['key']})"
+        f"{f['determinations']['severity']} {f['ident']}: {f['desc']} ({where(f)})"
         for f in findings
         if f["determinations"]["severity"] in ("Medium", "High")
     ]
+
+
+def where(finding: dict[str, Any]) -> str:
+    location = finding["locations"][0]
+    key = location["symbolic"]["key"]
+    path = key.get("Local", {}).get("verbatim_path", key) if isinstance(key, dict) else key
+    row = location.get("concrete", {}).get("location", {}).get("start_point", {}).get("row")
+    return f"{path}:{row + 1}" if isinstance(row, int) else str(path)
 
 
 def test_zizmor_finds_nothing_of_medium_or_high_severity() -> None:
