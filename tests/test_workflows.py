@@ -362,6 +362,20 @@ def test_ci_installs_torch_from_the_pytorch_index_alone() -> None:
     assert "--require-hashes --index-url $(PYPI_INDEX) -r $(LOCK)" in makefile
 
 
+def test_binder_takes_the_locked_versions_and_only_torch_from_the_pytorch_server() -> None:
+    lines = [
+        line.split("#", 1)[0].strip()
+        for line in (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    ]
+    lines = [line for line in lines if line]
+    assert "-c ../requirements/constraints.txt" in lines
+    assert not any("index-url" in line for line in lines), "an index would serve every package"
+    assert "--find-links https://download.pytorch.org/whl/cpu/torch/" in lines
+    lockfile = load_script(ROOT / "requirements" / "lockfile.py")
+    versions = {n: v for n, v, _ in lockfile.entries(lockfile.LOCK.read_text(encoding="utf-8"))}
+    assert f"torch=={versions['torch']}" in lines
+
+
 # ------------------------------------------------------------------ the canary's summary
 
 
