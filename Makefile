@@ -4,27 +4,69 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# The lock: every package pinned, with the hash of each of its files. constraints.txt
+# lists the same versions without hashes (tools/cache_guard.py fingerprints it).
+LOCK := requirements/lock.txt
 CONSTRAINTS := requirements/constraints.txt
+LOCKFILE := $(PYTHON) requirements/lockfile.py
 STAMP := $(VENV)/.installed
 BOOK_OUT ?= .
 BUILD := $(BOOK_OUT)/_build
 TOC ?= _toc.yml
 JB_FLAGS ?= -W -n --keep-going
 
-.PHONY: help install book test test-notebooks test-site test-all lint typecheck serve clean clean-cache wheel benchmark
+# Where packages come from: PyPI for everything but torch, the PyTorch CPU index for
+# torch alone. Every file is checked against its hash in the lock wherever it comes from.
+PYPI_INDEX ?= https://pypi.org/simple
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_VERSION := $(shell sed -n 's/^torch==\([^ ]*\).*/\1/p' $(LOCK))
+TORCH_RELEASE := $(firstword $(subst +, ,$(TORCH_VERSION)))
+# A local wheelhouse (pip's PIP_FIND_LINKS) that holds the locked torch wheel is used
+# without asking the index.
+TORCH_WHEELHOUSE := $(firstword $(foreach dir,$(PIP_FIND_LINKS),$(wildcard $(dir)/torch-$(TORCH_VERSION)-*.whl)))
+TORCH_SOURCE ?= $(if $(TORCH_WHEELHOUSE),--no-index,--index-url $(TORCH_INDEX))
+# HASHES=0: versions from constraints.txt without hash checking, for a machine the
+# lock has no torch wheel for (it holds the CPU build for Linux x86-64).
+HASHES ?= 1
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check
+
+# `make lock` (needs uv and the network) re-resolves requirements/book.in; the pins
+# already in the lock are kept unless LOCK_ARGS=--upgrade (or --upgrade-package NAME).
+UV ?= uv
+LOCK_PYTHON ?= 3.11.7
+LOCK_PLATFORM ?= x86_64-manylinux_2_28
+TORCH_FIND_LINKS ?= $(TORCH_INDEX)/torch/
+LOCK_ARGS ?=
+
+.PHONY: help install lock book test test-notebooks test-site test-all lint lint-workflows typecheck serve clean clean-cache wheel benchmark
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+$(STAMP): pyproject.toml $(LOCK) $(CONSTRAINTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	@# torch first and pinned, so nothing can pull a CUDA build from the registry.
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) "torch==2.13.0"
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[book,test]"
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  echo "note: the lock is made for Python 3.11 on Linux x86-64; if torch fails its hash check, use PYTHON=python3.11 or HASHES=0"
+ifeq ($(HASHES),0)
+	$(PIP_INSTALL) -c $(CONSTRAINTS) pip setuptools wheel
+	$(PIP_INSTALL) -c $(CONSTRAINTS) --index-url $(TORCH_INDEX) --no-deps "torch==$(TORCH_RELEASE)"
+	$(PIP_INSTALL) -c $(CONSTRAINTS) --index-url $(PYPI_INDEX) -e ".[book,test,dev]"
+else
+	@# 1. pip, setuptools and wheel, from the lock, so that the rest is installed by the locked pip.
+	$(LOCKFILE) pick pip setuptools wheel > $(VENV)/lock-bootstrap.txt
+	$(PIP_INSTALL) --require-hashes --no-deps --index-url $(PYPI_INDEX) -r $(VENV)/lock-bootstrap.txt
+	@# 2. torch alone, from the PyTorch CPU index: the only package taken from there.
+	$(LOCKFILE) pick torch > $(VENV)/lock-torch.txt
+	$(PIP_INSTALL) --require-hashes --no-deps $(TORCH_SOURCE) -r $(VENV)/lock-torch.txt
+	@# 3. everything else from PyPI; pip checks that the lock holds every dependency.
+	$(PIP_INSTALL) --require-hashes --index-url $(PYPI_INDEX) -r $(LOCK)
+	@# 4. dlbook itself, with no dependency resolution and the locked setuptools.
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+endif
+	$(PY) -m pip check
 	@touch $@
 
-install: $(STAMP)  ## create .venv and install dlbook with the book and test extras
+install: $(STAMP)  ## create .venv with the locked versions (hash-checked) and dlbook
 
 # After the build: `sync` copies the chapters' notebooks into chapters/ (commit them);
 # CI runs `make book NOTEBOOKS=check`, which fails when they are stale instead.
@@ -52,13 +94,24 @@ test-site: $(STAMP)  ## checks of the built site in _build/html (run after make 
 	SITE_DIR=$(BUILD)/html TOC=$(TOC) $(PY) -m pytest tests/site -m site -q
 
 lint: $(STAMP)  ## ruff lint and format check
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) ruff mypy
 	$(BIN)/ruff check dlbook tests tools
 	$(BIN)/ruff format --check dlbook tests tools
 
+lint-workflows: $(STAMP)  ## zizmor on the GitHub workflows, and actionlint where it is installed
+	$(BIN)/zizmor --offline --min-severity=medium .github
+	@if command -v actionlint >/dev/null; then actionlint; else echo "actionlint is not installed: skipped (CI runs it)"; fi
+
 typecheck: $(STAMP)  ## mypy on dlbook
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) mypy
 	$(BIN)/mypy
+
+lock:  ## re-resolve requirements/book.in into the lock, with hashes (needs uv and the network)
+	@command -v $(UV) >/dev/null || { echo "make lock needs uv on PATH (pip install uv)"; exit 1; }
+	$(UV) pip compile requirements/book.in --generate-hashes \
+	  --python-version $(LOCK_PYTHON) --python-platform $(LOCK_PLATFORM) \
+	  --find-links $(TORCH_FIND_LINKS) --no-emit-package dlbook \
+	  --no-emit-find-links --no-emit-index-url --custom-compile-command "make lock" \
+	  $(LOCK_ARGS) -o $(LOCK)
+	$(LOCKFILE) constraints
 
 PORT ?= 8000
 serve: ## serve the built site on http://127.0.0.1:$(PORT) (PORT=8001 make serve for another port)
@@ -68,7 +121,7 @@ serve: ## serve the built site on http://127.0.0.1:$(PORT) (PORT=8001 make serve
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(BUILD)/html
 
 wheel: $(STAMP)  ## build the dlbook wheel into dist/
-	$(PY) -m pip wheel --no-deps -w dist .
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
 
 clean-cache:  ## forget executed outputs (chapters re-execute on the next build)
 	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/.dlbook-fingerprint
