@@ -57,7 +57,8 @@ def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
 def environment_requirements(kind: str, torch_pin: str) -> list[list[str]]:
     """The pip installs (argument lists) that make the environment ``kind``."""
     if kind == "binder":
-        return [["-r", str(ROOT / "binder" / "requirements.txt")]]
+        # A link page that cannot be reached is skipped after one short try.
+        return [["--retries", "1", "--timeout", "15", "-r", str(ROOT / "binder" / "requirements.txt")]]
     if kind == "latest":
         return [["--upgrade", *LATEST], [*COLAB_PACKAGES]]
     return [[f"torch=={torch_pin}"], [*COLAB_PACKAGES]]
