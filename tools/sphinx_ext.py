@@ -184,7 +184,7 @@ def api_modules(package: str) -> list[ModuleDoc]:
     return [
         docs[name]
         for name in by_name
-        if docs[name].documented or docs[name].reexported or name == package
+        if docs[name].documented or docs[name].reexported or hasattr(by_name[name], "__path__")
     ]
 
 
@@ -306,6 +306,14 @@ def _prepare_download(
     """Before sphinx-book-theme copies jupyter_execute/<page>.ipynb, make sure it is complete."""
     if app.builder.format == "html" and "kernelspec" in app.env.metadata.get(pagename, {}):
         _executed_notebook(app, pagename)
+
+
+def _drop_theme_stubs(app: Sphinx, exception: Exception | None) -> None:
+    """pydata-sphinx-theme copies its Jinja macro file into ``_static`` unrendered
+    (``{{ pathto(...) }}`` as text); no page uses it, so it is not published."""
+    if exception is None and app.builder.format == "html":
+        for stub in Path(app.outdir, "_static").glob("*webpack-macros.html"):
+            stub.unlink()
 
 
 def _write_notebooks(app: Sphinx, exception: Exception | None) -> None:
@@ -468,6 +476,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _prepare_download, priority=400)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("build-finished", _write_notebooks)
+    app.connect("build-finished", _drop_theme_stubs)
     app.add_directive("dlbook-execution", ExecutionTable)
     app.connect("env-get-outdated", _reread_execution_page)
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}

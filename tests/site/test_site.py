@@ -147,14 +147,22 @@ def test_execution_page_lists_every_chapter_and_the_environment(html_dir: Path):
     text = page_soup.get_text(" ")
     for row in ("Python", "PyTorch", "CPU", "GPU"):
         assert row in text
-    tables = page_soup.select("table")
-    timing_rows = {
-        cells[0].get_text(strip=True): cells
-        for table in tables
-        for cells in (row.select("td") for row in table.select("tr"))
-        if cells
-    }
+    (table,) = page_soup.select("table.dlbook-execution")
+    rows = {}
+    for row in table.select("tbody tr"):
+        cells = row.select("td")
+        link = cells[0].select_one("a[href]")
+        assert link is not None, "every chapter in the execution table links to it"
+        rows[link["href"].split("#")[0].removesuffix(".html")] = [c.get_text(strip=True) for c in cells]
     for chapter in CHAPTERS:
-        assert chapter in timing_rows, f"{chapter} has no execution time"
-        seconds = float(timing_rows[chapter][3].get_text(strip=True))
-        assert seconds > 0, f"{chapter} has no recorded run time"
+        slug = chapter.rsplit("/", 1)[-1]
+        assert slug in rows, f"{chapter} has no execution time"
+        made, seconds, how = rows[slug][1:]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", made), made
+        assert float(seconds) > 0, f"{chapter} has no recorded run time"
+        assert how in ("executed", "reused from the cache"), how
+
+
+def test_no_unrendered_template_is_published(html_dir: Path):
+    for path in html_dir.rglob("*.html"):
+        assert "{{ pathto(" not in path.read_text(encoding="utf-8", errors="replace"), path
