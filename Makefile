@@ -10,8 +10,10 @@ BOOK_OUT ?= .
 BUILD := $(BOOK_OUT)/_build
 TOC ?= _toc.yml
 JB_FLAGS ?= -W -n --keep-going
+# axe-core for the accessibility tests, at the version in tests/site/package.json.
+AXE := tests/site/node_modules/axe-core/axe.min.js
 
-.PHONY: help install book test test-site test-all lint typecheck serve clean clean-cache wheel benchmark
+.PHONY: help install book axe test test-site test-all lint typecheck serve clean clean-cache wheel benchmark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,10 +33,17 @@ book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the 
 	$(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
 
+axe: $(AXE)  ## install axe-core for the accessibility tests (npm, into tests/site/node_modules)
+
+$(AXE): tests/site/package.json tests/site/package-lock.json
+	@command -v npm >/dev/null || { echo "the accessibility tests need npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd tests/site && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
 	$(PY) -m pytest tests dlbook -m "not site" -q
 
-test-site: $(STAMP)  ## checks of the built site in _build/html (run after make book)
+test-site: $(STAMP) $(AXE)  ## checks of the built site in _build/html (run after make book)
 	SITE_DIR=$(BUILD)/html TOC=$(TOC) $(PY) -m pytest tests/site -m site -q
 
 lint: $(STAMP)  ## ruff lint and format check
@@ -57,4 +66,4 @@ clean-cache:  ## forget executed outputs (chapters re-execute on the next build)
 	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/.dlbook-fingerprint
 
 clean:  ## remove the built site, caches and the virtual environment
-	rm -rf $(BUILD) $(VENV) dist build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(BUILD) $(VENV) dist build *.egg-info .pytest_cache .hypothesis tests/site/node_modules

@@ -133,14 +133,24 @@ class Visit:
 
 @pytest.fixture(scope="session")
 def open_page(browser: Any, server: str) -> Iterator[Any]:
-    """``open_page(docname, viewport=DESKTOP)``: load a page, wait for MathJax, return a Visit."""
+    """``open_page(docname, viewport=DESKTOP, theme=None)``: load a page, wait for MathJax,
+    return a Visit. ``theme`` ("light" or "dark") is stored where pydata-sphinx-theme keeps
+    the reader's choice (``localStorage`` ``mode`` and ``theme``) before the page loads,
+    and the browser reports the same colour-scheme preference."""
     from playwright.sync_api import Error as PlaywrightError
 
     contexts: list[Any] = []
 
-    def visit(docname: str, viewport: dict[str, int] = DESKTOP) -> Visit:
-        context = browser.new_context(viewport=viewport, service_workers="block")
+    def visit(docname: str, viewport: dict[str, int] = DESKTOP, theme: str | None = None) -> Visit:
+        options: dict[str, Any] = {"viewport": viewport, "service_workers": "block"}
+        if theme is not None:
+            options["color_scheme"] = theme
+        context = browser.new_context(**options)
         contexts.append(context)
+        if theme is not None:
+            context.add_init_script(
+                f"localStorage.setItem('mode', '{theme}');localStorage.setItem('theme', '{theme}');"
+            )
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         record = Visit(page)
