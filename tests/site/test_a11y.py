@@ -29,17 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import (  # the shared Playwright fixtures and the page list
-    DESKTOP,
-    NOTEBOOKS,
-    PAGES,
-    PHONE,
-    SCREENSHOTS,
-    SITE,
-    browser,  # noqa: F401  (fixture)
-    open_page,  # noqa: F401  (fixture)
-    server,  # noqa: F401  (fixture)
-)
+from browsing import DESKTOP, PHONE, SCREENSHOTS, SITE
+from test_browser import NOTEBOOKS, PAGES
 
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -174,7 +165,7 @@ def failing(violations: list[dict[str, Any]]) -> list[str]:
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("docname", PAGES)
 def test_page_has_no_serious_accessibility_violation(
-    open_page: Any,  # noqa: F811  (the fixture imported above)
+    open_page: Any,
     axe_script: str,
     axe_tally: Any,
     docname: str,
@@ -314,7 +305,7 @@ def tab_through(page: Any, limit: int = 600) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def chapter_stops(open_page: Any) -> list[dict[str, Any]]:  # noqa: F811
+def chapter_stops(open_page: Any) -> list[dict[str, Any]]:
     page = open_page(KEYBOARD_CHAPTER, DESKTOP, theme="light").page
     page.evaluate(SETTLE)
     return tab_through(page)
@@ -357,7 +348,7 @@ def focused_is(page: Any, selector: str) -> bool:
     )
 
 
-def test_controls_work_from_the_keyboard(open_page: Any) -> None:  # noqa: F811
+def test_controls_work_from_the_keyboard(open_page: Any) -> None:
     """Enter, Space and the arrow keys do what a click does, and the focus stays put."""
     page = open_page(KEYBOARD_CHAPTER, DESKTOP, theme="light").page
     page.evaluate(SETTLE)
@@ -447,7 +438,7 @@ def test_controls_work_from_the_keyboard(open_page: Any) -> None:  # noqa: F811
     assert float(handle.get_attribute("aria-valuenow") or "nan") > before
 
 
-def test_phone_navigation_opens_from_the_keyboard(open_page: Any) -> None:  # noqa: F811
+def test_phone_navigation_opens_from_the_keyboard(open_page: Any) -> None:
     page = open_page(KEYBOARD_CHAPTER, PHONE, theme="light").page
     for toggle, dialog in (
         (".primary-toggle", "#pst-primary-sidebar-modal"),
@@ -470,7 +461,7 @@ FIGURE_LOOK = """() => [...document.querySelectorAll('.cell_output img, figure i
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_figures_sit_on_white_and_screenshots(open_page: Any, theme: str) -> None:  # noqa: F811
+def test_figures_sit_on_white_and_screenshots(open_page: Any, theme: str) -> None:
     """Output figures are on an opaque white card in both themes; screenshots of each."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     chapter = next((d for d in NOTEBOOKS if "perceptron" in d), NOTEBOOKS[0])
