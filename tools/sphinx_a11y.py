@@ -40,6 +40,18 @@ LaTeX
        figure) shows the HTML on the site and the image in the PDF (myst-nb's
        priority for the latex builder prefers ``image/png``); under the image the
        PDF says that the web edition has the interactive version.
+    6. **The API page in one big document.** The LaTeX builder joins every page into
+       one doctree and resolves its cross-references as if they were all in the root
+       page; autodoc's type annotations carry no ``refdoc``, so book_extension could not
+       tell they belong to the API page (where external types are shown as plain text)
+       and the nitpicky build failed on each one. Each reference gets the page it comes
+       from. The page generated from the package (the ``{dlbook-api}`` block) is also
+       read again on every build, so the package it documents is imported and its
+       signatures are current, also when only the output is rewritten.
+    7. **The bibliography.** LaTeX gathers every citation into the bibliography at the
+       end of the book (Sphinx's ``thebibliography``), which leaves the web page that
+       holds the ``{bibliography}`` directive an empty chapter; it is left out of the
+       PDF, whose back matter is the bibliography itself.
 """
 
 from __future__ import annotations
@@ -50,7 +62,9 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
@@ -181,6 +195,8 @@ class NoteInteractiveOutputs(SphinxPostTransform):
             types = {child.get("mime_type") for child in bundle.children}
             if "text/html" not in types or not types.intersection(IMAGE_TYPES):
                 continue
+            # The note stays on the page of the image it describes.
+            keep = nodes.raw("", "\\nopagebreak\n", format="latex")
             note = nodes.paragraph(classes=["interactive-note"])
             note += nodes.emphasis(INTERACTIVE_NOTE, INTERACTIVE_NOTE)
             baseurl = (self.config.html_baseurl or "").rstrip("/")
@@ -188,7 +204,68 @@ class NoteInteractiveOutputs(SphinxPostTransform):
                 url = f"{baseurl}/{self.env.docname}.html"
                 note += nodes.Text(" ")
                 note += nodes.reference(url, url, refuri=url)
-            bundle.parent.insert(bundle.parent.index(bundle) + 1, note)
+            at = bundle.parent.index(bundle) + 1
+            bundle.parent[at:at] = [keep, note]
+
+
+# ------------------------------------------------------------------- the joined document
+
+
+class RefdocFromSourcePage(SphinxPostTransform):
+    """Give each cross-reference of a joined document (LaTeX) the page it was written in.
+
+    Runs before Sphinx's ``ReferencesResolver`` (priority 10), which would otherwise
+    give a reference without ``refdoc`` the root page.
+    """
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        # Walk down the children: Sphinx joins pages by assigning a page's children to a
+        # start_of_file node, which leaves their ``parent`` pointing at the old page.
+        stack: list[tuple[nodes.Node, str | None]] = [(self.document, None)]
+        while stack:
+            node, docname = stack.pop()
+            if isinstance(node, addnodes.start_of_file):
+                docname = node["docname"]
+            elif isinstance(node, addnodes.pending_xref) and docname and not node.get("refdoc"):
+                node["refdoc"] = docname
+            stack.extend((child, docname) for child in getattr(node, "children", ()))
+
+
+class DropEmptyBibliographyPage(SphinxPostTransform):
+    """Leave out of the PDF the page whose bibliography LaTeX moved to the end (item 7)."""
+
+    default_priority = 760  # after Sphinx's BibliographyTransform (750)
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        try:
+            domain = self.env.get_domain("cite")
+        except Exception:  # sphinxcontrib-bibtex is not loaded
+            return
+        pages = {key.docname for key in getattr(domain, "bibliographies", {})}
+        for part in list(self.document.findall(addnodes.start_of_file)):
+            if part["docname"] in pages and not list(part.findall(nodes.citation)):
+                part.parent.remove(part)
+
+
+GENERATED_BLOCK = re.compile(r"^```\{dlbook-api\}", re.MULTILINE)
+
+
+def _generated_pages(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Pages whose body is generated from the package (``{dlbook-api}``): read every build."""
+    pages = []
+    for docname in sorted(env.found_docs - added - changed - removed):
+        try:
+            text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if GENERATED_BLOCK.search(text):
+            pages.append(docname)
+    return pages
 
 
 # ------------------------------------------------------------------------------ setup
@@ -220,6 +297,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("book-pdf", book_pdf_role)
     app.add_post_transform(ResolveBookPdfLinks)
     app.add_post_transform(NoteInteractiveOutputs)
+    app.add_post_transform(RefdocFromSourcePage)
+    app.add_post_transform(DropEmptyBibliographyPage)
+    app.connect("env-get-outdated", _generated_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
