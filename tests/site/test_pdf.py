@@ -62,9 +62,7 @@ def pdf() -> Path:
 
 def test_book_pdf_is_the_book(pdf: Path) -> None:
     assert pdf.read_bytes()[:5] == b"%PDF-", f"{pdf} is not a PDF"
-    info = dict(
-        line.split(":", 1) for line in run("pdfinfo", str(pdf)).splitlines() if ":" in line
-    )
+    info = dict(line.split(":", 1) for line in run("pdfinfo", str(pdf)).splitlines() if ":" in line)
     pages = int(info["Pages"])
     assert PAGE_RANGE[0] <= pages <= PAGE_RANGE[1], f"{pages} pages, not in {PAGE_RANGE}"
     assert info.get("Title", "").strip() == "Introduction to Deep Learning", info.get("Title")
