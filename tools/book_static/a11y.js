@@ -12,7 +12,7 @@
    2. Scrollable code blocks: pydata-sphinx-theme gives a scrollable <pre> a tab stop,
       so that it can be scrolled from the keyboard, but decides before the web fonts
       have loaded; a block that only overflows with its final font had none. The check
-      runs again once the fonts are ready. */
+      runs again whenever fonts finish loading, after MathJax and on resize. */
 (() => {
   "use strict";
 
@@ -94,10 +94,20 @@
   const start = () => {
     watchBokeh();
     keepFocusOnHeaderButtons();
-    if (document.fonts && document.fonts.ready) {
+    // A block may start to overflow whenever a web font (the theme's, MathJax's) arrives;
+    // fonts.ready alone can resolve before any of them has even started to load.
+    if (document.fonts) {
+      document.fonts.addEventListener("loadingdone", tabStopsForScrollableBlocks);
       document.fonts.ready.then(tabStopsForScrollableBlocks);
     }
-    window.addEventListener("load", tabStopsForScrollableBlocks);
+    window.addEventListener("load", () => {
+      tabStopsForScrollableBlocks();
+      // MathJax is loaded after this script; by the load event it has started.
+      if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        MathJax.startup.promise.then(tabStopsForScrollableBlocks);
+      }
+    });
+    window.addEventListener("resize", tabStopsForScrollableBlocks);
   };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
