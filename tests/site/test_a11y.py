@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import DESKTOP, PHONE, SCREENSHOTS, SITE
+from browsing import DESKTOP, PHONE, SCREENSHOTS, SITE, WAIT_FOR_MATHJAX
 from test_browser import NOTEBOOKS, PAGES
 
 HERE = Path(__file__).resolve().parent
@@ -60,15 +60,29 @@ RUN_AXE = """async (tags) => {
     }));
 }"""
 
-# Bokeh renders its widgets after the page's load event; wait until it is done.
+# Wait until the page has settled: Bokeh renders its widgets after the load event, web
+# fonts may still be arriving, and the theme updates the tab stops of scrolling blocks
+# 300 ms after the page last changed.
 SETTLE = """async () => {
     const deadline = Date.now() + 20000;
-    const ready = () => !document.querySelector('.bk-root, [data-root-id]') ||
+    const bokehDrawn = () => !document.querySelector('[data-root-id]') ||
         (window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0 &&
-         document.querySelector('[data-root-id] .bk-Column, [data-root-id] *') !== null);
-    while (!ready() && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
-    await new Promise(r => setTimeout(r, 300));
+         document.querySelector('.cell_output .bk-Column') !== null);
+    while (!bokehDrawn() && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
+    if (document.fonts) await document.fonts.ready;
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await new Promise(r => setTimeout(r, 400));
 }"""
+
+
+def follow_redirect(page: Any, docname: str) -> None:
+    """A page that only redirects (index.html) is checked where it leads, once loaded."""
+    source = (SITE / f"{docname}.html").read_text(encoding="utf-8")
+    if 'http-equiv="Refresh"' not in source[:500]:
+        return
+    page.wait_for_url(lambda url: not url.split("?")[0].endswith(f"/{docname}.html"))
+    page.wait_for_load_state("load")
+    page.evaluate(WAIT_FOR_MATHJAX)
 
 
 def install_axe() -> None:
@@ -175,6 +189,7 @@ def test_page_has_no_serious_accessibility_violation(
     visit = open_page(docname, WIDTHS[width], theme=theme)
     page = visit.page
     try:
+        follow_redirect(page, docname)
         page.evaluate(SETTLE)
         assert page.evaluate("() => document.documentElement.dataset.theme") == theme
         page.add_script_tag(content=axe_script)
