@@ -14,6 +14,15 @@ BOOK_OUT ?= .
 BUILD := $(BOOK_OUT)/_build
 TOC ?= _toc.yml
 JB_FLAGS ?= -W -n --keep-going
+# The PDF edition: built by xelatex from Debian's TeX Live, which `make latex-tools`
+# installs when it is missing (with sudo when not root).
+PDF_NAME := introduction-to-deep-learning.pdf
+PDF_FLAGS ?= -W -n --keep-going
+LATEX_PACKAGES := latexmk texlive-xetex texlive-fonts-recommended texlive-plain-generic \
+	fonts-freefont-otf fonts-lmodern fonts-dejavu-core poppler-utils
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# axe-core for the accessibility tests, at the version in tests/site/package.json.
+AXE := tests/site/node_modules/axe-core/axe.min.js
 
 # Where packages come from: PyPI for everything but torch, the PyTorch CPU index for
 # torch alone. Every file is checked against its hash in the lock wherever it comes from.
@@ -38,7 +47,7 @@ LOCK_PLATFORM ?= x86_64-manylinux_2_28
 TORCH_FIND_LINKS ?= $(TORCH_INDEX)/torch/
 LOCK_ARGS ?=
 
-.PHONY: help install lock book test test-notebooks test-site test-all lint lint-workflows typecheck serve clean clean-cache wheel benchmark
+.PHONY: help install lock book pdf latex-tools axe test test-notebooks test-site test-all lint lint-workflows typecheck serve clean clean-cache wheel benchmark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -84,13 +93,37 @@ book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the 
 	$(PY) -m tools.notebooks $(NOTEBOOKS) --toc $(TOC) --build-dir $(BUILD)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
 
+pdf: book latex-tools  ## build the book as one PDF from the HTML build's executed outputs
+	LATEXOPTS="-interaction=nonstopmode -halt-on-error -file-line-error" \
+	  $(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) --builder pdflatex $(PDF_FLAGS)
+	@log=$(BUILD)/latex/$(PDF_NAME:.pdf=.log); \
+	if grep -nE '^(! |\./[^:]+:[0-9]+: )' $$log; then echo "LaTeX errors: see $$log"; exit 1; fi; \
+	echo "LaTeX warnings: $$(grep -c 'Warning' $$log) (see $$log)"
+	cp $(BUILD)/latex/$(PDF_NAME) $(BUILD)/html/_static/$(PDF_NAME)
+	@echo "PDF built: $(abspath $(BUILD))/latex/$(PDF_NAME) ($$(pdfinfo $(BUILD)/latex/$(PDF_NAME) | awk '/^Pages:/ {print $$2}') pages); the site links its copy, _static/$(PDF_NAME)."
+
+latex-tools:  ## install TeX Live, latexmk and fonts for `make pdf` (Debian packages) when missing
+	@missing=$$(for p in $(LATEX_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "latex-tools: TeX Live, latexmk and the fonts are installed."; \
+	elif ! command -v apt-get >/dev/null; then echo "make pdf needs these Debian packages:" $$missing; exit 1; \
+	else echo "latex-tools: installing" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+axe: $(AXE)  ## install axe-core for the accessibility tests (npm, into tests/site/node_modules)
+
+$(AXE): tests/site/package.json tests/site/package-lock.json
+	@command -v npm >/dev/null || { echo "the accessibility tests need npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd tests/site && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
 	$(PY) -m pytest tests dlbook -m "not site" -q
 
 test-notebooks: $(STAMP)  ## run every chapter notebook in a bare Colab-like kernel (commit first)
 	$(PY) -m tools.notebook_check $(if $(NOTEBOOK_LATEST),--latest) $(if $(NOTEBOOK_BINDER),--binder)
 
-test-site: $(STAMP)  ## checks of the built site in _build/html (run after make book)
+test-site: $(STAMP) $(AXE)  ## checks of the built site in _build/html (run after make book)
 	SITE_DIR=$(BUILD)/html TOC=$(TOC) $(PY) -m pytest tests/site -m site -q
 
 lint: $(STAMP)  ## ruff lint and format check
@@ -127,4 +160,4 @@ clean-cache:  ## forget executed outputs (chapters re-execute on the next build)
 	rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/.dlbook-fingerprint
 
 clean:  ## remove the built site, caches and the virtual environment
-	rm -rf $(BUILD) $(VENV) dist build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(BUILD) $(VENV) dist build *.egg-info .pytest_cache .hypothesis tests/site/node_modules

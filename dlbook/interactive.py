@@ -5,7 +5,9 @@ plot with a slider) that works in a web page with no Python kernel and no
 network: BokehJS is embedded inline, and the probabilities for every slider
 position are computed here by :func:`dlbook.functional.softmax` and shipped
 with the page, so the browser only looks them up. Bokeh is an optional
-dependency, imported when the control is built.
+dependency, imported when the control is built. Beside the HTML, the control
+carries a PNG of its initial state (drawn with matplotlib), so that formats that
+cannot run JavaScript, such as the PDF edition of the book, show a picture.
 
 :func:`plot_softmax` draws the same distribution with matplotlib, for readers
 running the notebook who can simply call it again with another temperature.
@@ -13,6 +15,7 @@ running the notebook who can simply call it again with another temperature.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -27,22 +30,35 @@ from .functional import entropy, softmax
 
 __all__ = ["StaticHTML", "plot_softmax", "temperature_control"]
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
 
 class StaticHTML:
     """A piece of HTML that notebooks and the book display as it is.
 
+    With ``png``, the output also carries that image (IPython's ``image/png``),
+    the fallback of the HTML where it cannot run: in the book's PDF, whose
+    builder prefers the image, or in a notebook viewer without JavaScript.
+
     Attributes
     ----------
     html : str
+    png : bytes or None
     """
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, png: bytes | None = None) -> None:
         if not isinstance(html, str):
             raise TypeError(f"html must be a string, got {describe(html)}")
+        if png is not None and (not isinstance(png, bytes) or not png.startswith(PNG_SIGNATURE)):
+            raise TypeError(f"png must be the bytes of a PNG image or None, got {describe(png)}")
         self.html = html
+        self.png = png
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def _repr_png_(self) -> bytes | None:
+        return self.png
 
     def __repr__(self) -> str:
         return f"StaticHTML({len(self.html):,} characters)"
@@ -54,6 +70,28 @@ class StaticHTML:
                 f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body>\n"
                 f"{self.html}\n</body></html>\n"
             )
+
+
+def _static_png(
+    z: np.ndarray, temperature: float, names: list[str], title: str, size: tuple[int, int]
+) -> bytes:
+    """The bar chart at one temperature as PNG bytes, the size of the Bokeh plot.
+
+    Drawn on a figure of its own (not pyplot's), so a notebook shows no extra figure.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    dpi = 100
+    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    plot_softmax(z, temperature=temperature, labels=names, ax=ax)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=2 * dpi, facecolor="white")
+    return buffer.getvalue()
 
 
 def _logits(logits: Sequence[float] | np.ndarray | torch.Tensor) -> np.ndarray:
@@ -103,7 +141,8 @@ def temperature_control(
     -------
     StaticHTML
         Displays itself in notebooks and in the book; it loads nothing from
-        the network.
+        the network. Its ``png`` is a matplotlib drawing of the chart at the
+        initial temperature, shown where the HTML cannot run (the PDF).
 
     Examples
     --------
@@ -181,7 +220,8 @@ def temperature_control(
     script, div = components(column(slider, fig))
     # BokehJS core and widgets only (about 1.6 MB), inline: no <script src=...> at all
     resources = Resources(mode="inline", components=["bokeh", "bokeh-widgets"])
-    return StaticHTML(resources.render_js() + script + div)
+    png = _static_png(z, float(temps[i0]), names, title(i0), (width, height))
+    return StaticHTML(resources.render_js() + script + div, png=png)
 
 
 def plot_softmax(

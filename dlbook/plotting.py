@@ -26,6 +26,7 @@ from .training import predict_proba
 __all__ = [
     "BOOK_STYLE",
     "CLASS_COLORS",
+    "OKABE_ITO",
     "plot_boundary",
     "plot_decision_surface",
     "plot_history",
@@ -36,7 +37,21 @@ __all__ = [
     "set_book_style",
 ]
 
-#: Colours of class 0 and class 1 (colour-blind safe).
+#: The palette of Okabe and Ito (2008), distinguishable with every common colour-vision
+#: deficiency: black, orange, sky blue, bluish green, yellow, blue, vermillion and
+#: reddish purple.
+OKABE_ITO = (
+    "#000000",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+)
+
+#: Colours of class 0 and class 1 (colour-blind safe; the first two of the colour cycle).
 CLASS_COLORS = ("#0072B2", "#E69F00")
 
 #: The rcParams that :func:`set_book_style` applies.
@@ -45,14 +60,22 @@ BOOK_STYLE: dict[str, Any] = {
     "figure.dpi": 110,
     "savefig.dpi": 110,
     "savefig.bbox": "tight",
+    # Opaque white figures (the notebook's inline backend makes them transparent), so
+    # the dark text of a figure stays readable on the site's dark theme, in a notebook
+    # with a dark theme and in print.
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": False,
+    # Okabe-Ito without black (kept for boundaries and annotations), yellow last since it
+    # is the least visible on white.
     "axes.prop_cycle": cycler(
-        color=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+        color=[*CLASS_COLORS, "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
     ),
     "legend.frameon": False,
     "image.cmap": "viridis",

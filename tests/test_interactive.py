@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -35,6 +36,27 @@ def test_control_ships_the_precomputed_distributions(control: StaticHTML) -> Non
     assert len(table["probs"]) == 5
     for t, p in zip(table["temps"], table["probs"], strict=True):
         np.testing.assert_allclose(p, softmax(np.array([2.0, 1.0, 0.1]), temperature=t), atol=1e-6)
+
+
+def test_control_carries_a_png_fallback(control: StaticHTML) -> None:
+    """Beside the HTML, the output bundle holds a PNG of the chart (for the PDF edition)."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.format_display_data(control)
+    assert {"text/html", "image/png"} <= set(data)
+    png = data["image/png"]
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG\r\n\x1a\n")
+    image_module = pytest.importorskip("PIL.Image")
+    with image_module.open(io.BytesIO(png)) as image:
+        width, height = image.size
+        assert image.mode in ("RGB", "RGBA")
+        assert image.getpixel((2, 2))[:3] == (255, 255, 255)  # opaque white, for dark pages
+    assert (width, height) == (2 * 520, 2 * 300)  # the Bokeh plot's size, at twice the pixels
+
+
+def test_png_fallback_is_optional_and_checked() -> None:
+    assert StaticHTML("<b>x</b>")._repr_png_() is None
+    with pytest.raises(TypeError, match="png must be the bytes of a PNG image"):
+        StaticHTML("<b>x</b>", png=b"GIF89a")
 
 
 def test_save_writes_a_page(tmp_path, control: StaticHTML) -> None:

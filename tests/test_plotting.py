@@ -15,6 +15,7 @@ from dlbook.models import mlp, mlp_from_parameters
 from dlbook.plotting import (
     BOOK_STYLE,
     CLASS_COLORS,
+    OKABE_ITO,
     plot_boundary,
     plot_decision_surface,
     plot_history,
@@ -44,6 +45,31 @@ def test_set_book_style_applies_style(restore_rcparams):
     set_book_style()
     assert mpl.rcParams["figure.dpi"] == BOOK_STYLE["figure.dpi"]
     assert mpl.rcParams["axes.spines.top"] is False
+
+
+def test_book_style_is_colour_blind_safe_and_starts_with_the_class_colours():
+    cycle = [c["color"].upper() for c in BOOK_STYLE["axes.prop_cycle"]]
+    assert cycle[:2] == [c.upper() for c in CLASS_COLORS]
+    assert set(cycle) <= set(OKABE_ITO), set(cycle) - set(OKABE_ITO)
+    assert len(set(cycle)) == len(cycle)
+
+
+def test_book_style_figures_are_opaque_white(restore_rcparams):
+    """Figures keep a white background whatever the page behind them (the dark theme)."""
+    import io
+
+    from PIL import Image
+
+    pylabtools = pytest.importorskip("IPython.core.pylabtools")
+    mpl.rcParams["figure.facecolor"] = (1, 1, 1, 0)  # the notebook inline backend's default
+    set_book_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    png = pylabtools.print_figure(fig, "png")  # how the inline backend renders a figure
+    plt.close(fig)
+    with Image.open(io.BytesIO(png)) as image:
+        corner = image.convert("RGBA").getpixel((1, 1))
+    assert corner == (255, 255, 255, 255)
 
 
 def test_helpers_do_not_change_global_style():

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browsing import browser, open_page, server  # noqa: F401  (the browser fixtures, once)
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The built site; `make test-site` passes the one it built.
