@@ -11,3 +11,4 @@ from . import optimizers as optimizers
 from . import overfitting as overfitting
 from . import pitfalls as pitfalls
 from . import precision as precision
+from . import separability as separability
