@@ -1,4 +1,4 @@
-"""Linear separability and the perceptron: exact tests, the margin, and learning without a separator.
+"""Linear separability and the perceptron: exact tests, the margin, learning without a separator.
 
 :func:`separating_hyperplane` decides by linear programming whether some
 ``(w, b)`` puts every example of class 1 on ``w . x + b > 0`` and every example
@@ -121,7 +121,7 @@ def is_linearly_separable(X: Any, y: Any) -> bool:
 
 
 def separable_boolean_functions(n_inputs: int) -> torch.Tensor:
-    """The truth tables of all Boolean functions of ``n_inputs`` inputs that one perceptron computes.
+    """The truth tables of the Boolean functions of ``n_inputs`` inputs that a perceptron computes.
 
     Every one of the ``2 ** (2 ** n_inputs)`` truth tables on the inputs of
     :func:`dlbook.data.binary_inputs` is tested with

@@ -99,6 +99,9 @@ VALUES = [
     Value("mlp.linear-stack-shape", (2, 3), wrong=((3, 2),)),
     # x = -b / w for w = (1, -2, 0.5), b = (1, 2, -1), sorted; b / w is the sign mistake.
     Value("mlp.kinks", [-1.0, 1.0, 2.0], rounded=([-1, 1, 2],), wrong=([-2.0, -1.0, 1.0],)),
+    # 1 + 1 + 2 + 3 + 4 regions for four lines in general position; 2^4 = 16 and 1 + 4 + 4 = 9
+    # (a forgotten crossing) are the mistakes.
+    Value("mlp.max-regions", 11, wrong=(16, 9, 10)),
     # h^2 of a 784-512-128-10 MLP on 64 examples; h^1 has 512 columns.
     Value("mlp.hidden-shape", (64, 128), wrong=((64, 512), (128, 64))),
     # at least two of three inputs on

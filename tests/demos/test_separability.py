@@ -84,7 +84,9 @@ def test_max_margin_of_and_is_one_over_sqrt_17():
     assert result.margin == pytest.approx(1 / math.sqrt(17), rel=1e-6)
     assert result.radius == pytest.approx(math.sqrt(3))
     torch.testing.assert_close(
-        result.weight, torch.tensor([2.0, 2.0], dtype=torch.float64) / math.sqrt(17), atol=1e-6,
+        result.weight,
+        torch.tensor([2.0, 2.0], dtype=torch.float64) / math.sqrt(17),
+        atol=1e-6,
         rtol=0,
     )
     assert result.bias == pytest.approx(-3 / math.sqrt(17), abs=1e-6)
@@ -143,7 +145,7 @@ def test_pocket_is_monotone_and_the_average_is_the_mean_of_visited_weights():
     X, y = xor(10, noise=0.3, seed=0)
     result = pocket_perceptron(X, y, epochs=5)
     pocket = result.errors["pocket"]
-    assert all(a >= b for a, b in zip(pocket, pocket[1:]))
+    assert all(a >= b for a, b in itertools.pairwise(pocket))
     assert pocket[-1] <= min(result.errors["last"])
     assert pocket[-1] == _train_errors(X, y, *result.pocket)
     assert result.errors["last"][-1] == _train_errors(X, y, *result.last)
@@ -151,7 +153,7 @@ def test_pocket_is_monotone_and_the_average_is_the_mean_of_visited_weights():
     v, total = torch.zeros(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
     A = torch.cat([X.double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
     for _ in range(5):
-        for a, label in zip(A, y.tolist()):
+        for a, label in zip(A, y.tolist(), strict=True):
             v = v + (label - int(a @ v > 0)) * a
             total = total + v
     mean = total / (5 * len(X))
