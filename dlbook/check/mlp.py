@@ -123,8 +123,8 @@ def _two_hidden_relu(
 @register(
     "mlp.max-regions",
     by_hand=True,
-    hint="Add the lines one at a time: the k-th line crosses the k - 1 earlier ones at most "
-    "once each, so it is cut into at most k pieces, and each piece splits one region in two.",
+    hint="Add the lines one at a time: the m-th line crosses the m - 1 earlier ones at most "
+    "once each, so it is cut into at most m pieces, and each piece splits one region in two.",
 )
 def _max_regions() -> int:
     return max_regions(4, n_inputs=2)
