@@ -350,7 +350,7 @@ def polynomial_predict(coefficients: Any, x: Any) -> torch.Tensor:
 def mcculloch_pitts(x: Any, threshold: int | float) -> torch.Tensor:
     """The McCulloch-Pitts unit: output 1 when the number of active inputs reaches ``threshold``.
 
-    .. math:: y = 1\\{x_1 + \\dots + x_n \\ge \\theta\\}
+    .. math:: y = 1\\{x_1 + \\dots + x_n \\ge \\tau\\}
 
     With ``n`` inputs, ``threshold=1`` computes OR and ``threshold=n`` computes AND.
 
@@ -359,7 +359,7 @@ def mcculloch_pitts(x: Any, threshold: int | float) -> torch.Tensor:
     x : Tensor or array of shape (n_inputs,) or (n_samples, n_inputs)
         Binary inputs (0 or 1).
     threshold : int or float
-        The threshold theta.
+        The threshold tau.
 
     Returns
     -------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..demos.logic import xor_network
+from ..demos.regions import max_regions
 from ..models import (
     collapse_linear,
     count_parameters,
@@ -117,3 +118,13 @@ def _two_hidden_relu(
     net = mlp_from_parameters([(W1, b1), (W2, b2), (W3, b3)], activation="relu")
     with torch.no_grad():
         return net(x.unsqueeze(0))[0, 0]  # a scalar tensor
+
+
+@register(
+    "mlp.max-regions",
+    by_hand=True,
+    hint="Add the lines one at a time: the m-th line crosses the m - 1 earlier ones at most "
+    "once each, so it is cut into at most m pieces, and each piece splits one region in two.",
+)
+def _max_regions() -> int:
+    return max_regions(4, n_inputs=2)

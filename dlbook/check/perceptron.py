@@ -6,6 +6,7 @@ import torch
 
 from ..data import binary_inputs
 from ..demos.logic import find_threshold
+from ..demos.separability import novikoff_bound, separable_boolean_functions
 from ..linear import Perceptron, perceptron_predict
 from ._core import register
 
@@ -15,15 +16,15 @@ __all__: list[str] = []
 @register(
     "perceptron.majority-threshold",
     by_hand=True,
-    hint="The unit fires when at least theta inputs are on; majority of three means "
-    "at least half of them.",
+    hint="The unit fires when at least tau inputs are on; majority of three means "
+    "more than half of them.",
 )
 def _majority_threshold() -> int:
     inputs = binary_inputs(3)
     majority = (inputs.sum(dim=1) >= 2).long()
-    theta = find_threshold(majority)
-    assert theta is not None
-    return theta
+    tau = find_threshold(majority)
+    assert tau is not None
+    return tau
 
 
 @register(
@@ -85,3 +86,24 @@ def _and_updates() -> int:
 def _cube_corners() -> int:
     corners = binary_inputs(3).float()
     return int(perceptron_predict(corners, torch.ones(3), -1.5).sum())
+
+
+@register(
+    "perceptron.and-bound",
+    kind="close",
+    by_hand=True,
+    hint="R^2 = 3. With u = (a, a, c), the margins are -c, -(a + c) twice and 2a + c; make "
+    "the smallest one as large as possible subject to 2a^2 + c^2 = 1, then compute R^2 / gamma^2.",
+)
+def _and_bound() -> float:
+    X = binary_inputs(2)
+    return novikoff_bound(X, X[:, 0] & X[:, 1])
+
+
+@register(
+    "perceptron.separable-three",
+    hint="Run is_linearly_separable on every one of the 256 truth tables "
+    "dl.data.binary_inputs(8) on the inputs dl.data.binary_inputs(3), and count.",
+)
+def _separable_three() -> int:
+    return len(separable_boolean_functions(3))

@@ -3,6 +3,7 @@
 
 from . import approximation as approximation
 from . import backprop as backprop
+from . import diagrams as diagrams
 from . import digits as digits
 from . import geometry as geometry
 from . import gradients as gradients
@@ -11,3 +12,5 @@ from . import optimizers as optimizers
 from . import overfitting as overfitting
 from . import pitfalls as pitfalls
 from . import precision as precision
+from . import regions as regions
+from . import separability as separability

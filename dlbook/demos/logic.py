@@ -49,9 +49,9 @@ def find_threshold(targets: Any) -> int | None:
     if n_rows < 2 or 2**n_inputs != n_rows:
         raise ValueError(f"targets must have 2 ** n_inputs entries, got {n_rows}")
     inputs = binary_inputs(n_inputs)
-    for theta in range(n_inputs + 2):
-        if torch.equal(mcculloch_pitts(inputs, theta), targets):
-            return theta
+    for tau in range(n_inputs + 2):
+        if torch.equal(mcculloch_pitts(inputs, tau), targets):
+            return tau
     return None
 
 

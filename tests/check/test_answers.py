@@ -99,6 +99,9 @@ VALUES = [
     Value("mlp.linear-stack-shape", (2, 3), wrong=((3, 2),)),
     # x = -b / w for w = (1, -2, 0.5), b = (1, 2, -1), sorted; b / w is the sign mistake.
     Value("mlp.kinks", [-1.0, 1.0, 2.0], rounded=([-1, 1, 2],), wrong=([-2.0, -1.0, 1.0],)),
+    # 1 + 1 + 2 + 3 + 4 regions for four lines in general position; 2^4 = 16 and 1 + 4 + 4 = 9
+    # (a forgotten crossing) are the mistakes.
+    Value("mlp.max-regions", 11, wrong=(16, 9, 10)),
     # h^2 of a 784-512-128-10 MLP on 64 examples; h^1 has 512 columns.
     Value("mlp.hidden-shape", (64, 128), wrong=((64, 512), (128, 64))),
     # at least two of three inputs on
@@ -109,6 +112,11 @@ VALUES = [
     Value("perceptron.and-updates", 10, wrong=(1, 11, -12345)),
     # corners with at least two ones: (1,1,0), (1,0,1), (0,1,1), (1,1,1).
     Value("perceptron.cube-corners", 4, wrong=(3,)),
+    # R^2 = 3 and gamma = 1 / sqrt(17) (u = (2, 2, -3) / sqrt(17)): 3 * 17; the run's 10
+    # updates and R / gamma = 7.14 are the mistakes.
+    Value("perceptron.and-bound", 51.0, rounded=(51.0, 51), wrong=(10, 7.14, 17.0)),
+    # threshold functions of three variables (OEIS A000609); Cover's 128 is the mistake.
+    Value("perceptron.separable-three", 104, wrong=(128, 256, 14)),
     # P above; dividing the logits by their sum is the mistake.
     Value(
         "softmax-cross-entropy.probabilities",
@@ -447,6 +455,17 @@ def test_and_updates_by_the_rule_written_out():
             break
     assert (updates, w, b) == (10, [2, 1], -2)
     assert BY_ID["perceptron.and-updates"].right == updates
+
+
+def test_and_bound_from_the_symmetric_separator():
+    # u = (a, a, c) on the augmented corners (x1, x2, 1) with labels of AND: the margins are
+    # -c, -(a + c), -(a + c) and 2a + c; a grid search over the unit circle 2a^2 + c^2 = 1
+    # finds the best smallest margin, 1 / sqrt(17).
+    angles = np.linspace(0, 2 * np.pi, 200_001)
+    a, c = np.cos(angles) / np.sqrt(2), np.sin(angles)
+    gamma = np.minimum(np.minimum(-c, -(a + c)), 2 * a + c).max()
+    assert gamma == pytest.approx(1 / math.sqrt(17), rel=1e-4)  # the grid's resolution
+    assert 3 / gamma**2 == pytest.approx(BY_ID["perceptron.and-bound"].right, rel=1e-3)
 
 
 def test_leaky_split_from_the_permutation():

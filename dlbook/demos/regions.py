@@ -1,0 +1,228 @@
+"""How a ReLU network cuts the plane: its linear regions and the pieces of its decision regions.
+
+Inside a region where every hidden ReLU unit keeps its state (active, ``z > 0``,
+or silent) a ReLU network is an affine function of its input.
+:func:`activation_regions` finds these regions on a grid over a window of the
+plane by the on/off pattern of all hidden units, and :func:`max_regions` is
+the largest number of regions that ``H`` units of one hidden layer can make:
+``H`` lines in general position cut the plane into ``1 + H + H (H - 1) / 2``
+regions (Zaslavsky's count for hyperplane arrangements).
+:func:`class_pieces` counts the connected pieces of the set where a
+two-class model predicts class 1, which need not be one blob.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from .._validation import as_tensor, check_int, check_model
+from ..models import hidden_activations
+from ..training import predict_proba
+
+__all__ = ["RegionMap", "activation_regions", "class_pieces", "max_regions"]
+
+
+@dataclass
+class RegionMap:
+    """Regions of a window of the plane, found on a grid.
+
+    Attributes
+    ----------
+    count : int
+        Number of regions found.
+    labels : array of shape (resolution, resolution), int64
+        The region of each grid point: 0 to ``count - 1`` for
+        :func:`activation_regions`; 1 to ``count`` for :func:`class_pieces`,
+        with 0 for points outside every piece. Row ``i`` is ``ys[i]``, column
+        ``j`` is ``xs[j]`` (the layout of ``imshow(..., origin="lower")``).
+    xs, ys : array of shape (resolution,)
+        The grid's coordinates along ``x_1`` and ``x_2``.
+    """
+
+    count: int
+    labels: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+
+    def at(self, points: Any) -> np.ndarray:
+        """The label of the grid point nearest to each of ``points`` (shape (n, 2)).
+
+        Parameters
+        ----------
+        points : Tensor or array of shape (n, 2)
+            Points inside the window.
+
+        Returns
+        -------
+        array of shape (n,), int64
+        """
+        P = as_tensor("points", points, ndim=2, dtype=torch.float64).cpu().numpy()
+        if P.shape[1] != 2:
+            raise ValueError(f"points must have shape (n, 2), got {P.shape}")
+        j = np.clip(np.rint(np.interp(P[:, 0], self.xs, np.arange(len(self.xs)))), 0, None)
+        i = np.clip(np.rint(np.interp(P[:, 1], self.ys, np.arange(len(self.ys)))), 0, None)
+        return self.labels[i.astype(np.int64), j.astype(np.int64)]
+
+
+def _grid(extent: Sequence[float], resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    if len(extent) != 4:
+        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {tuple(extent)}")
+    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    if not (xmin < xmax and ymin < ymax):
+        raise ValueError(f"extent must have xmin < xmax and ymin < ymax, got {tuple(extent)}")
+    xs, ys = np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution)
+    gx, gy = np.meshgrid(xs, ys)  # (R, R): rows follow ys
+    points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))  # (R * R, 2)
+    return xs, ys, points
+
+
+def _inputs_of(model: torch.nn.Module, points: torch.Tensor) -> torch.Tensor:
+    parameter = next(model.parameters(), None)
+    if parameter is None:
+        return points.float()
+    return points.to(device=parameter.device, dtype=parameter.dtype)
+
+
+def activation_regions(
+    model: torch.nn.Sequential,
+    *,
+    extent: Sequence[float] = (-3.0, 3.0, -3.0, 3.0),
+    resolution: int = 400,
+) -> RegionMap:
+    """The linear regions of a ReLU MLP on the plane, told apart by their activation patterns.
+
+    Each grid point gets the pattern of which hidden units are active
+    (``h > 0``) in every hidden layer; points with the same pattern lie in one
+    region, where the network is one affine function of the input. For an MLP
+    the set of inputs with a given pattern is convex (an intersection of
+    half-planes), so each pattern is one connected region. Regions thinner
+    than the grid spacing can be missed, so the count is a lower bound on the
+    number of regions that meet the window.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        An MLP on 2-D inputs with ReLU activations, as built by
+        :func:`dlbook.models.mlp`.
+    extent : (xmin, xmax, ymin, ymax), default (-3, 3, -3, 3)
+    resolution : int, default 400
+        Grid points per axis.
+
+    Returns
+    -------
+    RegionMap
+        ``labels`` numbers the regions from 0 in order of first appearance
+        along the grid's rows.
+
+    Examples
+    --------
+    >>> from dlbook.models import mlp_from_parameters
+    >>> net = mlp_from_parameters([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])])
+    >>> activation_regions(net, resolution=50).count  # the two axes cut the plane into four
+    4
+    """
+    net = check_model("model", model)
+    if not isinstance(net, torch.nn.Sequential):
+        raise TypeError(f"model must be a torch.nn.Sequential MLP, got {type(net).__name__}")
+    resolution = check_int("resolution", resolution, minimum=2)
+    xs, ys, points = _grid(extent, resolution)
+    with torch.no_grad():
+        layers = hidden_activations(net, _inputs_of(net, points))
+    if not layers:
+        raise ValueError("model must have at least one hidden layer")
+    pattern = torch.cat([h > 0 for h in layers], dim=1).cpu().numpy()  # (R * R, units)
+    if pattern.shape[1] <= 62:  # one integer code per pattern: a fast 1-D unique
+        pattern = pattern.astype(np.int64) @ (np.int64(1) << np.arange(pattern.shape[1]))
+        _, first, inverse = np.unique(pattern, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(pattern, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # number the patterns by first appearance
+    labels = order[inverse.reshape(-1)].reshape(resolution, resolution).astype(np.int64)
+    return RegionMap(count=len(first), labels=labels, xs=xs, ys=ys)
+
+
+def max_regions(n_units: int, n_inputs: int = 2) -> int:
+    """The most regions into which ``n_units`` hyperplanes cut ``R^n_inputs``.
+
+    ``sum_{k=0}^{n_inputs} C(n_units, k)``, reached when the hyperplanes are in
+    general position (Zaslavsky, 1975). In the plane, ``1 + H + H (H - 1) / 2``.
+    It bounds the number of linear regions of a network with one hidden layer
+    of ``n_units`` ReLU units on ``n_inputs`` inputs.
+
+    Parameters
+    ----------
+    n_units : int
+        H, at least 0.
+    n_inputs : int, default 2
+        The dimension D of the input, at least 1.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> [max_regions(h) for h in range(6)]
+    [1, 2, 4, 7, 11, 16]
+    >>> max_regions(3, n_inputs=1)  # three kinks cut a line into four pieces
+    4
+    """
+    n_units = check_int("n_units", n_units, minimum=0)
+    n_inputs = check_int("n_inputs", n_inputs, minimum=1)
+    return sum(math.comb(n_units, k) for k in range(n_inputs + 1))
+
+
+def class_pieces(
+    model: torch.nn.Module,
+    *,
+    extent: Sequence[float] = (-3.0, 3.0, -3.0, 3.0),
+    resolution: int = 300,
+) -> RegionMap:
+    """The connected pieces of the region where a two-class model on the plane predicts class 1.
+
+    The model's probability of class 1 (softmax of two logits, or sigmoid of
+    one, as in :func:`dlbook.plotting.plot_decision_surface`) is evaluated on
+    a grid over the window; grid points with probability above one half are
+    grouped into pieces that touch along a side (4-connectivity).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps points of shape (n, 2) to logits of shape (n, 2) or (n, 1).
+    extent : (xmin, xmax, ymin, ymax), default (-3, 3, -3, 3)
+    resolution : int, default 300
+
+    Returns
+    -------
+    RegionMap
+        ``count`` pieces, labelled 1 to ``count``; 0 marks class 0.
+
+    Examples
+    --------
+    >>> from dlbook.models import mlp_from_parameters
+    >>> two = mlp_from_parameters([([[0.0, 0.0], [1.0, 0.0]], [0.0, 0.0])])  # class 1 if x1 > 0
+    >>> class_pieces(two, resolution=40).count
+    1
+    """
+    model = check_model("model", model)
+    resolution = check_int("resolution", resolution, minimum=2)
+    xs, ys, points = _grid(extent, resolution)
+    proba = predict_proba(model, points.float())
+    if proba.ndim == 2 and proba.shape[1] == 2:
+        prob = proba[:, 1]
+    elif proba.ndim == 1 or proba.shape[1] == 1:
+        prob = proba.reshape(-1)
+    else:
+        raise ValueError(
+            f"model must return logits of shape (n, 2) or (n, 1), got {tuple(proba.shape)}"
+        )
+    inside = (prob > 0.5).reshape(resolution, resolution).cpu().numpy()
+    labels, count = ndimage.label(inside)
+    return RegionMap(count=int(count), labels=labels.astype(np.int64), xs=xs, ys=ys)

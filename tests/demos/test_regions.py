@@ -1,0 +1,87 @@
+"""Tests of dlbook.demos.regions: linear regions of ReLU networks and pieces of decision regions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dlbook.demos.regions import activation_regions, class_pieces, max_regions
+from dlbook.models import mlp, mlp_from_parameters
+
+
+def _one_layer(W1, b1) -> torch.nn.Sequential:
+    return mlp_from_parameters([(W1, b1), ([[1.0] * len(b1)], [0.0])])
+
+
+def test_max_regions_is_the_arrangement_count():
+    assert [max_regions(h) for h in range(7)] == [1 + h + h * (h - 1) // 2 for h in range(7)]
+    assert max_regions(5, n_inputs=1) == 6
+    assert max_regions(4, n_inputs=3) == sum(math.comb(4, k) for k in range(4)) == 15
+    assert max_regions(3, n_inputs=5) == 2**3  # fewer hyperplanes than dimensions: every pattern
+    with pytest.raises(ValueError, match="n_units"):
+        max_regions(-1)
+
+
+@pytest.mark.parametrize(
+    ("W1", "b1", "expected"),
+    [
+        ([[1.0, 0.0]], [0.0], 2),
+        ([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], 4),
+        ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0], 7),  # general position
+        ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, 0.0], 6),  # three through one point
+        ([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]], [1.0, 0.0, -1.0], 4),  # parallel
+        ([[1.0, 0.0]], [10.0], 1),  # a line outside the window
+    ],
+)
+def test_activation_regions_of_known_arrangements(W1, b1, expected):
+    assert activation_regions(_one_layer(W1, b1), resolution=201).count == expected
+
+
+def test_random_lines_reach_the_bound_in_a_window_holding_every_crossing():
+    angles = torch.arange(6) * torch.pi / 6 + 0.1  # six directions, no two parallel
+    normals = torch.stack([angles.cos(), angles.sin()], dim=1)
+    offsets = torch.tensor([0.3, -0.7, 1.1, -0.2, 0.6, -1.3])
+    net = _one_layer(normals, offsets)
+    found = activation_regions(net, extent=(-12, 12, -12, 12), resolution=900)
+    assert found.count == max_regions(6) == 22
+
+
+def test_region_labels_and_lookup():
+    found = activation_regions(_one_layer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), resolution=101)
+    assert found.labels.shape == (101, 101)
+    assert set(np.unique(found.labels)) == {0, 1, 2, 3}
+    quadrants = found.at(torch.tensor([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]))
+    assert len(set(quadrants.tolist())) == 4
+    assert found.at([[-2.9, -2.9]])[0] == found.labels[0, 0]  # row 0 is the lowest x_2
+
+
+def test_deep_networks_and_errors():
+    net = mlp([2, 8, 8, 1], seed=0)
+    deep = activation_regions(net, resolution=200)
+    shallow_patterns = activation_regions(
+        torch.nn.Sequential(net[0], net[1], torch.nn.Linear(8, 1)), resolution=200
+    )
+    assert deep.count >= shallow_patterns.count  # the second layer can only cut regions further
+    with pytest.raises(ValueError, match="extent"):
+        activation_regions(net, extent=(1, 0, 0, 1))
+    with pytest.raises(ValueError, match="hidden layer"):
+        activation_regions(torch.nn.Sequential(torch.nn.Linear(2, 1)))
+    with pytest.raises(TypeError, match="model"):
+        activation_regions("net")
+
+
+def test_class_pieces_counts_separate_islands():
+    # class 1 (second logit) where relu(1 - |x1 - 2|) + relu(1 - |x1 + 2|) > 1/2: two bands
+    W1 = [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]
+    b1 = [-1.0, -2.0, -3.0, 3.0, 2.0, 1.0]
+    W2 = [[0.0] * 6, [1.0, -2.0, 1.0, 1.0, -2.0, 1.0]]
+    net = mlp_from_parameters([(W1, b1), (W2, [0.0, -0.5])])
+    pieces = class_pieces(net, resolution=121)
+    assert pieces.count == 2
+    left, right, middle = pieces.at([[-2.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
+    assert left > 0 and right > 0 and left != right and middle == 0
+    one_logit = mlp_from_parameters([([[1.0, 0.0]], [0.0])])  # sigmoid of x1
+    assert class_pieces(one_logit, resolution=50).count == 1
