@@ -63,3 +63,94 @@ def _word_order() -> bool:
     documents = ["dog bites man", "man bites dog"]
     counts = BagOfWords().fit_transform(documents)
     return bool(torch.equal(counts[0], counts[1]))
+
+
+@register(
+    "tensors.index-shape",
+    kind="shape",
+    by_hand=True,
+    hint="Go through the index from the left: ':' keeps a dimension, None inserts one of "
+    "size 1, an integer removes one, and dimensions not mentioned are kept.",
+)
+def _index_shape() -> tuple[int, ...]:
+    return tuple(torch.zeros(4, 5, 6)[:, None, 0].shape)
+
+
+@register(
+    "tensors.view-sum",
+    by_hand=True,
+    hint="A slice is a view: writing into it writes into x. An integer-tensor index makes a "
+    "copy: writing into it does not.",
+)
+def _view_sum() -> int:
+    x = torch.arange(12).reshape(3, 4)
+    y = x[:, 1]  # a view
+    y[0] = 100
+    z = x[torch.tensor([0, 1])]  # a copy
+    z[0, 0] = -50
+    return int(x.sum())
+
+
+@register(
+    "tensors.in-place",
+    kind="close",
+    by_hand=True,
+    hint="p /= ... divides the tensor that was passed in, in place: the caller's scores change.",
+)
+def _in_place() -> float:
+    scores = torch.tensor([1.0, 3.0], dtype=torch.float64)
+    p = scores
+    p /= p.sum()  # in place: scores changes too
+    return float(scores[1])
+
+
+def _matrices() -> list[tuple[torch.Tensor]]:
+    generator = torch.Generator().manual_seed(2)
+    shapes = [(4, 4), (7, 3), (2, 9)]  # a square matrix, where the bug runs silently
+    return [(torch.randn(*s, generator=generator, dtype=torch.float64) * 3 + 1,) for s in shapes]
+
+
+@register(
+    "tensors.standardise-rows",
+    kind="function",
+    inputs=_matrices,
+    hint="The mean and standard deviation of each row have shape (n,); keep the reduced "
+    "dimension (keepdim=True) so that they broadcast as a column of shape (n, 1).",
+)
+def _standardise_rows(X: torch.Tensor) -> torch.Tensor:
+    mean = X.mean(dim=1)[:, None]  # (n, 1)
+    std = X.std(dim=1)[:, None]  # (n, 1), unbiased, as torch.std by default
+    return (X - mean) / std
+
+
+def _point_sets() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    generator = torch.Generator().manual_seed(3)
+    sizes = [(5, 3, 2), (1, 4, 3), (6, 6, 1)]
+    return [
+        (
+            torch.randn(n, d, generator=generator, dtype=torch.float64),
+            torch.randn(m, d, generator=generator, dtype=torch.float64),
+        )
+        for n, m, d in sizes
+    ]
+
+
+@register(
+    "tensors.pairwise-distances",
+    kind="function",
+    inputs=_point_sets,
+    hint="P[:, None, :] - Q[None, :, :] has shape (n, m, d); square, sum over the last "
+    "dimension and take the square root.",
+)
+def _pairwise_distances(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
+    return torch.cdist(P, Q)
+
+
+@register(
+    "tensors.video-numel",
+    by_hand=True,
+    hint="Multiply all five sizes of the shape (batch, frames, channels, height, width): "
+    "a colour frame has 3 channels.",
+)
+def _video_numel() -> int:
+    return torch.zeros(8, 16, 3, 64, 64).numel()

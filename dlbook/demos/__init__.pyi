@@ -3,11 +3,13 @@
 
 from . import approximation as approximation
 from . import backprop as backprop
+from . import descent as descent
 from . import diagrams as diagrams
 from . import digits as digits
 from . import geometry as geometry
 from . import gradients as gradients
 from . import logic as logic
+from . import memory as memory
 from . import optimizers as optimizers
 from . import overfitting as overfitting
 from . import pitfalls as pitfalls

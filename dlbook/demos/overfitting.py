@@ -1,23 +1,36 @@
 """Overfitting in one picture: polynomials of growing degree fitted by least squares.
 
-:func:`polynomial_errors` reports the training and test error of each degree;
-:func:`plot_polynomial` draws a fitted polynomial. The fits themselves are
+:func:`polynomial_errors` reports the training and held-out error of each degree;
+:func:`ridge_polynomial_fit` fits with weight decay, and :func:`weight_decay_errors`
+reports the errors for several strengths of it; :func:`plot_polynomial` draws a
+fitted polynomial. :func:`selection_experiment` runs the whole procedure on one
+fresh data set: choose the degree, or the weight decay, on a validation set and
+score the choice once on a test set. The unregularised fits themselves are
 :func:`dlbook.linear.polynomial_fit` and :func:`dlbook.linear.polynomial_predict`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import check_int, describe
+from .._validation import as_tensor, check_float, check_int, check_same_length, describe
+from ..data import noisy_sine, polynomial_features, train_test_split
 from ..linear import mean_squared_error, polynomial_fit, polynomial_predict
 
-__all__ = ["plot_polynomial", "polynomial_errors"]
+__all__ = [
+    "Selection",
+    "plot_polynomial",
+    "polynomial_errors",
+    "ridge_polynomial_fit",
+    "selection_experiment",
+    "weight_decay_errors",
+]
 
 
 def polynomial_errors(
@@ -98,3 +111,197 @@ def plot_polynomial(
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
     return ax
+
+
+def ridge_polynomial_fit(x: Any, y: Any, degree: int, *, weight_decay: float) -> torch.Tensor:
+    """Coefficients of the polynomial that minimises the mean squared error plus weight decay.
+
+    The loss is ``(1/n) ||P c - y||^2 + (weight_decay / 2) ||c||^2``, where ``P``
+    holds the powers ``1, x, ..., x**degree``: every coefficient is penalised,
+    as ``torch.optim.SGD(..., weight_decay=weight_decay)`` penalises every
+    parameter it is given. Setting its gradient to zero gives
+    ``(P^T P + (n * weight_decay / 2) I) c = P^T y``, solved here as the
+    equivalent, better-conditioned least-squares problem with the rows
+    ``sqrt(n * weight_decay / 2) I`` appended to ``P`` (and zeros to ``y``).
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_samples,)
+    y : Tensor of shape (n_samples,)
+    degree : int
+        Polynomial degree, >= 0.
+    weight_decay : float
+        The strength ``alpha >= 0`` of the penalty; 0 is plain least squares
+        (:func:`dlbook.linear.polynomial_fit`).
+
+    Returns
+    -------
+    Tensor of shape (degree + 1,), float64
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.0, 1.0, 2.0, 3.0])
+    >>> plain = ridge_polynomial_fit(x, 2 * x, 1, weight_decay=0.0)
+    >>> [round(c, 6) + 0.0 for c in plain.tolist()]
+    [0.0, 2.0]
+    >>> shrunk = ridge_polynomial_fit(x, 2 * x, 1, weight_decay=1.0)
+    >>> bool(shrunk.norm() < plain.norm())
+    True
+    """
+    weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
+    degree = check_int("degree", degree, minimum=0)
+    if weight_decay == 0.0:
+        return polynomial_fit(x, y, degree)
+    x = as_tensor("x", x, ndim=1).double().cpu()
+    y = as_tensor("y", y, ndim=1).double().cpu()
+    check_same_length("x", x, "y", y)
+    P = polynomial_features(x, degree)  # (n, degree + 1)
+    scale = (len(x) * weight_decay / 2) ** 0.5
+    P_aug = torch.cat([P, scale * torch.eye(degree + 1, dtype=P.dtype)])  # (n + d + 1, d + 1)
+    y_aug = torch.cat([y, torch.zeros(degree + 1, dtype=y.dtype)])
+    return torch.linalg.lstsq(P_aug, y_aug[:, None]).solution[:, 0]
+
+
+def weight_decay_errors(
+    x_train: Any,
+    y_train: Any,
+    x_eval: Any,
+    y_eval: Any,
+    degree: int,
+    weight_decays: Sequence[float],
+) -> tuple[list[float], list[float]]:
+    """Training and held-out mean squared error of one degree for several weight decays.
+
+    Parameters
+    ----------
+    x_train, y_train : Tensor of shape (n_train,)
+    x_eval, y_eval : Tensor of shape (n_eval,)
+        Held-out data: a validation or a test set.
+    degree : int
+    weight_decays : sequence of float
+        Strengths of the penalty of :func:`ridge_polynomial_fit`, each >= 0.
+
+    Returns
+    -------
+    train_errors, eval_errors : list of float
+        One value per weight decay.
+
+    Examples
+    --------
+    >>> x = torch.linspace(0, 1, 8)
+    >>> train, _ = weight_decay_errors(x, 3 * x, x, 3 * x, 1, [0.0, 0.1, 1.0])
+    >>> train[0] < train[1] < train[2]  # more decay, worse fit of the training data
+    True
+    """
+    if (
+        isinstance(weight_decays, (str, bytes))
+        or not isinstance(weight_decays, Sequence)
+        or not weight_decays
+    ):
+        raise TypeError(
+            f"weight_decays must be a non-empty sequence of numbers, got {describe(weight_decays)}"
+        )
+    train_errors, eval_errors = [], []
+    for i, alpha in enumerate(weight_decays):
+        alpha = check_float(f"weight_decays[{i}]", alpha, minimum=0.0)
+        coefficients = ridge_polynomial_fit(x_train, y_train, degree, weight_decay=alpha)
+        train_errors.append(mean_squared_error(polynomial_predict(coefficients, x_train), y_train))
+        eval_errors.append(mean_squared_error(polynomial_predict(coefficients, x_eval), y_eval))
+    return train_errors, eval_errors
+
+
+#: The weight decays :func:`selection_experiment` chooses from: 1e-10, 1e-9, ..., 1.
+DEFAULT_DECAYS: tuple[float, ...] = tuple(10.0**power for power in range(-10, 1))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What :func:`selection_experiment` chose on the validation set, and its test errors.
+
+    Attributes
+    ----------
+    degree : int
+        The degree with the smallest validation error (no weight decay).
+    test_error : float
+        Test error of that degree, fitted on the training set.
+    test_error_max_degree : float
+        Test error of the highest degree without weight decay.
+    weight_decay : float
+        The weight decay with the smallest validation error, at the highest degree.
+    test_error_decayed : float
+        Test error of the highest degree with that weight decay.
+    """
+
+    degree: int
+    test_error: float
+    test_error_max_degree: float
+    weight_decay: float
+    test_error_decayed: float
+
+
+def selection_experiment(
+    seed: int,
+    *,
+    n_samples: int = 24,
+    n_val: int = 6,
+    n_test: int = 6,
+    noise: float = 0.25,
+    degrees: Sequence[int] = tuple(range(10)),
+    weight_decays: Sequence[float] = DEFAULT_DECAYS,
+) -> Selection:
+    """Draw a noisy sine, split it three ways, choose a model on validation, score it on test.
+
+    The data are ``dlbook.data.noisy_sine(n_samples, noise=noise, seed=seed)``.
+    ``n_test`` points are set aside first (``train_test_split(..., seed=0)``),
+    then ``n_val`` of the rest (the same call on the rest); the remaining
+    points train every model. The degree (among ``degrees``, without weight
+    decay) and the weight decay of the highest degree (among
+    ``weight_decays``) are chosen where the validation error is smallest; the
+    test set is used only to score those choices.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the data set.
+    n_samples, n_val, n_test : int, default 24, 6, 6
+        Sizes of the whole data set and of its validation and test parts.
+    noise : float, default 0.25
+    degrees : sequence of int, default 0 to 9
+    weight_decays : sequence of float, default 1e-10, 1e-9, ..., 1
+
+    Returns
+    -------
+    Selection
+
+    Examples
+    --------
+    >>> s = selection_experiment(0)
+    >>> s.degree in range(10), s.weight_decay > 0
+    (True, True)
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=3)
+    n_val = check_int("n_val", n_val, minimum=1)
+    n_test = check_int("n_test", n_test, minimum=1)
+    if n_val + n_test >= n_samples:
+        raise ValueError(
+            f"n_val + n_test must leave training points, got {n_val} + {n_test} of {n_samples}"
+        )
+    degrees = list(degrees)
+    x, y = noisy_sine(n_samples, noise=noise, seed=seed)
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=n_test, seed=0)
+    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=n_val, seed=0)
+    _, val = polynomial_errors(x_train, y_train, x_val, y_val, degrees)
+    _, test = polynomial_errors(x_train, y_train, x_test, y_test, degrees)
+    best = min(range(len(degrees)), key=lambda i: val[i])
+    top = max(range(len(degrees)), key=lambda i: degrees[i])
+    decays = list(weight_decays)
+    _, val_decay = weight_decay_errors(x_train, y_train, x_val, y_val, degrees[top], decays)
+    _, test_decay = weight_decay_errors(x_train, y_train, x_test, y_test, degrees[top], decays)
+    chosen = min(range(len(decays)), key=lambda i: val_decay[i])
+    return Selection(
+        degree=degrees[best],
+        test_error=test[best],
+        test_error_max_degree=test[top],
+        weight_decay=float(decays[chosen]),
+        test_error_decayed=test_decay[chosen],
+    )

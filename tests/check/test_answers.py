@@ -144,12 +144,30 @@ VALUES = [
     ),
     # 2 / lambda_max of (2/N) X^T X (see test_stable_lr_from_numpy); "about 1" is not it.
     Value("supervised-learning.stable-lr", 0.9956655, wrong=(1.0, 0.4978)),
+    # kappa = 4 / 0.25 = 16: (16 - 1) / (16 + 1) = 15/17; eta* = 2 / 4.25 = 0.471 and the
+    # limit 0.5 are the other two numbers of the exercise, 1 - 2 / kappa = 0.875 the small rate's.
+    Value(
+        "supervised-learning.best-rate",
+        15 / 17,
+        rounded=(0.882,),
+        wrong=(0.471, 0.5, 0.875),
+    ),
+    # X (32, 1.8, -1) = 0 is the only way the three columns vanish together.
+    Value("supervised-learning.zero-eigenvalues", 1, wrong=(0, 2)),
     # (32, 784) -> Linear -> (32, 128) -> ReLU -> Linear -> (32, 64)
     Value("tensors.hidden-shape", (32, 64), wrong=((32, 128), (64, 32))),
     # (5, 1, 3) and (4, 1) aligned on the right
     Value("tensors.broadcast-shape", (5, 4, 3), wrong=((4, 5, 3), (5, 1, 3))),
     # a bag of words forgets the order
     Value("tensors.word-order", True, wrong=(False,)),
+    # ':' keeps 4, None inserts 1, 0 removes the 5, the 6 is kept; without None (4, 6).
+    Value("tensors.index-shape", (4, 1, 6), wrong=((4, 6), (4, 1, 5), (1, 4, 6))),
+    # sum(range(12)) - 1 + 100: the slice is a view, the integer index a copy (-50 not seen).
+    Value("tensors.view-sum", 165, wrong=(66, 115, 114)),
+    # scores is divided in place by 1 + 3; the untouched value would be 3.
+    Value("tensors.in-place", 0.75, rounded=(0.750, 0.75), wrong=(3.0, 0.25)),
+    # 8 * 16 * 3 * 64 * 64; the three channels forgotten: 524288.
+    Value("tensors.video-numel", 1_572_864, wrong=(524_288, 1_572_863)),
     # each tent map doubles the pieces: 2 ** 6
     Value("universal-approximation.sawtooth-pieces", 64, wrong=(32, 12)),
     # eleven knots, one hinge at every knot but the last
@@ -191,6 +209,18 @@ def _autograd_gd_step(X, y, w, lr):
     w = w.clone().requires_grad_(True)
     ((X @ w - y) ** 2).mean().backward()
     return (w - lr * w.grad).detach()
+
+
+def _autograd_ridge(X, y, alpha):
+    """Newton's method on the penalised loss: one step from zero is exact for a quadratic."""
+    theta = torch.zeros(X.shape[1], dtype=X.dtype, requires_grad=True)
+
+    def loss(t):
+        return ((X @ t - y) ** 2).mean() + alpha / 2 * (t**2).sum()
+
+    (grad,) = torch.autograd.grad(loss(theta), theta)
+    hessian = torch.autograd.functional.hessian(loss, theta.detach())
+    return -torch.linalg.solve(hessian, grad)
 
 
 def _autograd_derivative(f):
@@ -299,6 +329,38 @@ FUNCTIONS = [
         (
             lambda X, y, w, lr: w - lr / len(y) * X.T @ (X @ w - y),  # the factor 2 forgotten
             lambda X, y, w, lr: w + lr * 2 / len(y) * X.T @ (X @ w - y),  # up the gradient
+        ),
+    ),
+    Function(
+        "supervised-learning.ridge",
+        _autograd_ridge,
+        (
+            # the factor n / 2 forgotten, and the penalty forgotten altogether
+            lambda X, y, a: torch.linalg.solve(
+                X.T @ X + a * torch.eye(X.shape[1], dtype=X.dtype), X.T @ y
+            ),
+            lambda X, y, a: torch.linalg.pinv(X) @ y,
+        ),
+    ),
+    Function(
+        "tensors.pairwise-distances",
+        lambda P, Q: torch.from_numpy(
+            np.sqrt(((P.numpy()[:, None, :] - Q.numpy()[None, :, :]) ** 2).sum(axis=-1))
+        ),
+        (
+            lambda P, Q: ((P[:, None, :] - Q[None, :, :]) ** 2).sum(dim=-1),  # squared
+            lambda P, Q: (P[:, None, :] - Q[None, :, :]).abs().sum(dim=-1),  # the l1 distance
+        ),
+    ),
+    Function(
+        "tensors.standardise-rows",
+        lambda X: torch.from_numpy(
+            (X.numpy() - X.numpy().mean(axis=1, keepdims=True))
+            / X.numpy().std(axis=1, ddof=1, keepdims=True)
+        ),
+        (
+            lambda X: (X - X.mean(dim=1)) / X.std(dim=1),  # the bug of the exercise
+            lambda X: (X - X.mean(dim=0)) / X.std(dim=0),  # the columns instead
         ),
     ),
     Function(

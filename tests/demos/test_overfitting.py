@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook import data
-from dlbook.demos.overfitting import plot_polynomial, polynomial_errors
+from dlbook import data, linear
+from dlbook.demos.overfitting import (
+    plot_polynomial,
+    polynomial_errors,
+    ridge_polynomial_fit,
+    selection_experiment,
+    weight_decay_errors,
+)
 
 
 def test_polynomial_errors_training_error_never_increases_with_degree():
@@ -40,3 +46,51 @@ def test_polynomial_errors_rejects_bad_degrees():
         polynomial_errors([0.0], [0.0], [0.0], [0.0], [])
     with pytest.raises(TypeError, match=r"degrees\[0\] must be an integer"):
         polynomial_errors([0.0], [0.0], [0.0], [0.0], [1.5])
+
+
+def test_ridge_fit_is_where_the_penalised_gradient_vanishes():
+    x, y = data.noisy_sine(12, seed=4)
+    alpha = 1e-3
+    coefficients = ridge_polynomial_fit(x, y, 9, weight_decay=alpha)
+    P = data.polynomial_features(x.double(), 9)
+    theta = coefficients.clone().requires_grad_(True)
+    (((P @ theta - y.double()) ** 2).mean() + alpha / 2 * (theta**2).sum()).backward()
+    assert float(theta.grad.abs().max()) < 1e-9
+    # The normal equations of the penalised loss, solved with NumPy.
+    Pn, yn = P.numpy(), y.double().numpy()
+    expected = np.linalg.solve(Pn.T @ Pn + 12 * alpha / 2 * np.eye(10), Pn.T @ yn)
+    np.testing.assert_allclose(coefficients.numpy(), expected, rtol=1e-6)
+    torch.testing.assert_close(
+        ridge_polynomial_fit(x, y, 3, weight_decay=0.0), linear.polynomial_fit(x, y, 3)
+    )
+
+
+def test_weight_decay_errors_training_error_grows_with_the_decay():
+    x, y = data.noisy_sine(20, seed=0)
+    x_train, x_val, y_train, y_val = data.train_test_split(x, y, seed=0)
+    decays = [0.0, 1e-6, 1e-3, 1.0, 100.0]
+    train, val = weight_decay_errors(x_train, y_train, x_val, y_val, 9, decays)
+    assert len(train) == len(val) == 5
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(train))
+    with pytest.raises(TypeError, match="weight_decays must be a non-empty sequence"):
+        weight_decay_errors(x_train, y_train, x_val, y_val, 9, [])
+    with pytest.raises(ValueError, match=r"weight_decays\[0\] must be"):
+        weight_decay_errors(x_train, y_train, x_val, y_val, 9, [-1.0])
+
+
+def test_selection_experiment_chooses_on_validation_and_scores_on_test():
+    s = selection_experiment(7)
+    x, y = data.noisy_sine(24, noise=0.25, seed=7)
+    x_rest, x_test, y_rest, y_test = data.train_test_split(x, y, test_size=6, seed=0)
+    x_train, x_val, y_train, y_val = data.train_test_split(x_rest, y_rest, test_size=6, seed=0)
+    _, val = polynomial_errors(x_train, y_train, x_val, y_val, list(range(10)))
+    assert s.degree == int(np.argmin(val))
+    _, test = polynomial_errors(x_train, y_train, x_test, y_test, [s.degree, 9])
+    assert s.test_error == pytest.approx(test[0])
+    assert s.test_error_max_degree == pytest.approx(test[1])
+    assert s.weight_decay in [10.0**k for k in range(-10, 1)]
+    again = selection_experiment(7)  # the same seed: the same data and the same choices
+    assert (again.degree, again.weight_decay) == (s.degree, s.weight_decay)
+    assert again.test_error_decayed == pytest.approx(s.test_error_decayed, rel=1e-9)
+    with pytest.raises(ValueError, match="must leave training points"):
+        selection_experiment(0, n_samples=12, n_val=6, n_test=6)
