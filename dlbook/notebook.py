@@ -98,12 +98,15 @@ def glue(name: str, value: Any, *, display: bool = False, measured: bool = False
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
     if measured:
         metadata["dlbook"] = {"measured": True}
+    shell = None
     try:
         from IPython import get_ipython
         from IPython.display import display as ipython_display
-    except ImportError:  # pragma: no cover
-        get_ipython = None  # type: ignore[assignment]
-    if get_ipython is not None and get_ipython() is not None:
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is there wherever a kernel runs
+        pass
+    if shell is not None:
         ipython_display(
             {prefix + key: data for key, data in bundle.items()}, raw=True, metadata=metadata
         )

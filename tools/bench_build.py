@@ -101,7 +101,9 @@ def slowest_cells(build: Path, n: int = 8) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench_build", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench_build", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--only", nargs="*", choices=KINDS, default=list(KINDS))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
@@ -111,14 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.repeat):  # paired: each round runs every kind once
         for kind in args.only:
             samples[kind].append(run_kind(kind))
-            print(f"bench_build: {kind}: {samples[kind][-1][0]:.1f} s wall, {samples[kind][-1][1]:.1f} s CPU", flush=True)
+            print(
+                f"bench_build: {kind}: {samples[kind][-1][0]:.1f} s wall, "
+                f"{samples[kind][-1][1]:.1f} s CPU",
+                flush=True,
+            )
     results = {kind: summary(values) for kind, values in samples.items()}
     if "cold" in results and "cold-serial" in results:
         results["serial_over_parallel"] = round(
             results["cold-serial"]["median_s"] / results["cold"]["median_s"], 2
         )
     report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "load_average": os.getloadavg(),
         "results": results,
         "slowest_cells": slowest_cells(ROOT / "_build"),

@@ -39,7 +39,8 @@ import importlib.metadata, json, platform, sys
 import importlib.util
 spec = importlib.util.find_spec("dlbook")
 distributions = sorted(
-    {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}.items()
+    {(d.metadata["Name"] or "").lower(): d.version
+     for d in importlib.metadata.distributions()}.items()
 )
 def cpu():
     try:
@@ -81,7 +82,7 @@ def kernel_python() -> str:
         spec = KernelSpecManager().get_kernel_spec("python3")
         executable = spec.argv[0]
         return sys.executable if executable in ("python", "python3", "{python}") else executable
-    except Exception:  # noqa: BLE001 - no kernel spec: the build would use this Python
+    except Exception:
         return sys.executable
 
 

@@ -31,9 +31,7 @@ ROOT = config.ROOT
 OUT = ROOT / "_build" / "compare"
 #: Files whose content is not the book's: Sphinx's build record, the theme's stubs.
 IGNORED = re.compile(r"(^|/)(\.buildinfo|objects\.inv|_static/.*\.(js|css|woff2?|svg|png))$")
-MEASUREMENT = re.compile(
-    r'<div class="cell tag_measurement[^"]*".*?</div>\s*</div>\s*</div>', re.S
-)
+MEASUREMENT = re.compile(r'<div class="cell tag_measurement[^"]*".*?</div>\s*</div>\s*</div>', re.S)
 EXECUTION_TABLE = re.compile(r'<table class="[^"]*dlbook-execution.*?</table>', re.S)
 
 
@@ -92,7 +90,9 @@ def compare(a: Path, b: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.compare_builds", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.compare_builds", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--keep", action="store_true", help="keep the two builds in _build/compare")
     args = parser.parse_args(argv)
     serial = build("serial", jobs=1)

@@ -81,8 +81,17 @@ def _execute(path: str, timeout: int) -> dict[str, Any]:
             end = dt.datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
         except (KeyError, ValueError):
             continue
-        first = next((line for line in cell.source.splitlines() if line.strip() and not line.startswith(("#", "---", "tags:", "mystnb:", "  "))), "")
-        cells.append({"cell": index, "seconds": round((end - begin).total_seconds(), 2), "code": first[:70]})
+        first = next(
+            (
+                line
+                for line in cell.source.splitlines()
+                if line.strip() and not line.startswith(("#", "---", "tags:", "mystnb:", "  "))
+            ),
+            "",
+        )
+        cells.append(
+            {"cell": index, "seconds": round((end - begin).total_seconds(), 2), "code": first[:70]}
+        )
     stderr = [
         output.get("text", "")
         for cell in result.nb.cells
@@ -112,7 +121,9 @@ def stale_chapters(cache: Any, sources: list[Path]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.execute", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.execute", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--build-dir", default=str(ROOT / "_build"))
     parser.add_argument("--toc", default=None)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -134,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failures = []
     if stale:
-        print(f"execute: {len(stale)} of {len(sources)} chapters to run, {args.jobs} at a time", flush=True)
+        print(
+            f"execute: {len(stale)} of {len(sources)} chapters to run, {args.jobs} at a time",
+            flush=True,
+        )
         with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, len(stale)))) as pool:
             futures = [pool.submit(_execute, str(path), timeout) for path in stale]
             for future in as_completed(futures):
@@ -146,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"execute: {docname} FAILED after {outcome['seconds']:.1f} s", flush=True)
                     continue
                 cache.cache_notebook_bundle(
-                    CacheBundleIn(outcome["nb"], str(path), data={"execution_seconds": outcome["seconds"]}),
+                    CacheBundleIn(
+                        outcome["nb"], str(path), data={"execution_seconds": outcome["seconds"]}
+                    ),
                     check_validity=False,
                     overwrite=True,
                 )

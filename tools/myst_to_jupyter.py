@@ -144,7 +144,11 @@ def _reference(role: str, content: str, resolver: Resolver, page: str) -> str:
         raise ConversionError(f"{{{role}}} names an unknown label {label!r}")
     link = _url(resolver, target.page, target.anchor)
     if role == "eq":
-        return target.number if target.page == page and not text else f"[{text or target.number}]({link})"
+        return (
+            target.number
+            if target.page == page and not text
+            else f"[{text or target.number}]({link})"
+        )
     if role == "numref":
         number = target.number.split(" ", 1)[-1] if text else target.number
         shown = text.replace("%s", number).replace("{number}", number) if text else number
@@ -180,7 +184,9 @@ def convert_roles(text: str, resolver: Resolver, page: str, options: Options) ->
         if name in ("eq", "numref", "ref", "doc"):
             return _reference(name, content, resolver, page)
         if name in ("cite", "cite:p", "cite:t", "cite:ps", "cite:ts"):
-            return _citations("cite:t" if name.startswith("cite:t") else "cite:p", content, resolver)
+            return _citations(
+                "cite:t" if name.startswith("cite:t") else "cite:p", content, resolver
+            )
         if name == "math":
             return f"${content}$"
         if name in ("sub", "sup"):
@@ -272,7 +278,10 @@ def _list_table(directive: Directive, convert_text: Callable[[str], str]) -> str
     if not rows:
         raise ConversionError("empty list-table")
     width = max(len(row) for row in rows)
-    rows = [[convert_text(cell).replace("|", "\\|") for cell in row] + [""] * (width - len(row)) for row in rows]
+    rows = [
+        [convert_text(cell).replace("|", "\\|") for cell in row] + [""] * (width - len(row))
+        for row in rows
+    ]
     header = int(directive.options.get("header-rows", "0") or 0)
     head = rows[0] if header else [""] * width
     body = rows[1:] if header else rows
@@ -352,7 +361,9 @@ def _directive(d: Directive, state: _State) -> str:
         return f"{heading} {inner(d.body)}"
     if d.name == "solution":
         number = _exercise_number(state, d.argument)
-        return f"<details>\n<summary>Solution to {number}</summary>\n\n{inner(d.body)}\n\n</details>"
+        return (
+            f"<details>\n<summary>Solution to {number}</summary>\n\n{inner(d.body)}\n\n</details>"
+        )
     if d.name == "solution-start":
         state.solution = d.argument
         state.solution_open_in_cell = True
@@ -375,10 +386,17 @@ def _directive(d: Directive, state: _State) -> str:
                 raise ConversionError(f"no number for equation {label!r}")
             body += f"\n\\tag{{{target.number.strip('()')}}}"
         return f"$$\n{body}\n$$"
-    if d.name in ("tableofcontents", "nb-exec-table", "bibliography", "dlbook-api", "dlbook-execution"):
+    if d.name in (
+        "tableofcontents",
+        "nb-exec-table",
+        "bibliography",
+        "dlbook-api",
+        "dlbook-execution",
+    ):
         page = state.resolver.page(state.page)
         title = page.title if page else "this page"
-        return f"*This part of the page is on the website: [{title}]({_url(state.resolver, state.page)}).*"
+        url = _url(state.resolver, state.page)
+        return f"*This part of the page is on the website: [{title}]({url}).*"
     raise ConversionError(f"unknown directive {{{d.name}}}")
 
 
@@ -406,7 +424,9 @@ def _fold(cell: Any, title: str) -> None:
     cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
 
 
-def convert(nb: nbformat.NotebookNode, resolver: Resolver, page: str, options: Options | None = None) -> nbformat.NotebookNode:
+def convert(
+    nb: nbformat.NotebookNode, resolver: Resolver, page: str, options: Options | None = None
+) -> nbformat.NotebookNode:
     """A copy of the jupytext-read chapter ``nb`` in plain Jupyter Markdown.
 
     Parameters

@@ -58,7 +58,9 @@ def environment_requirements(kind: str, torch_pin: str) -> list[list[str]]:
     """The pip installs (argument lists) that make the environment ``kind``."""
     if kind == "binder":
         # A link page that cannot be reached is skipped after one short try.
-        return [["--retries", "1", "--timeout", "15", "-r", str(ROOT / "binder" / "requirements.txt")]]
+        return [
+            ["--retries", "1", "--timeout", "15", "-r", str(ROOT / "binder" / "requirements.txt")]
+        ]
     if kind == "latest":
         return [["--upgrade", *LATEST], [*COLAB_PACKAGES]]
     return [[f"torch=={torch_pin}"], [*COLAB_PACKAGES]]
@@ -108,7 +110,9 @@ def git_config(where: Path, url: str) -> Path:
     subprocess.run(
         ["git", "config", "--file", str(path), f"url.file://{ROOT}.insteadOf", url], check=True
     )
-    subprocess.run(["git", "config", "--file", str(path), "advice.detachedHead", "false"], check=True)
+    subprocess.run(
+        ["git", "config", "--file", str(path), "advice.detachedHead", "false"], check=True
+    )
     return path
 
 
@@ -118,13 +122,17 @@ def prepared(notebook: Path, commit: str, url: str) -> nbformat.NotebookNode:
     first = nb.cells[0]
     if SETUP_TAG not in first.metadata.get("tags", []):
         raise SystemExit(f"{notebook}: the first cell is not the set-up cell")
-    first.source = first.source.replace(f"git+{url}@{config.repository(ROOT).branch}", f"git+{url}@{commit}")
+    first.source = first.source.replace(
+        f"git+{url}@{config.repository(ROOT).branch}", f"git+{url}@{commit}"
+    )
     for cell in nb.cells:
         cell.metadata.pop("tags", None)  # Colab ignores tags: raises-exception included
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, jupyter_path: Path, env: dict[str, str], timeout: int) -> dict[str, Any]:
+def execute(
+    nb: nbformat.NotebookNode, jupyter_path: Path, env: dict[str, str], timeout: int
+) -> dict[str, Any]:
     """Run ``nb`` top to bottom in the bare kernel; what happened."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -146,7 +154,7 @@ def execute(nb: nbformat.NotebookNode, jupyter_path: Path, env: dict[str, str], 
             error = ""
         except CellExecutionError as err:
             error = f"{err.ename}: {err.evalue}"[:500]
-        except Exception as err:  # noqa: BLE001 - a kernel that dies is a failure to report
+        except Exception as err:
             error = f"{type(err).__name__}: {err}"[:500]
         finally:
             for key, value in old.items():
@@ -172,7 +180,9 @@ def versions(python: Path) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.notebook_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.notebook_check", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--latest", action="store_true", help="newest torch, numpy and matplotlib")
     parser.add_argument("--binder", action="store_true", help="the environment of binder/")
     parser.add_argument("--only", nargs="*", default=None, help="chapter slugs (default: all)")
@@ -186,9 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     commit = git_commit(ROOT)
     if not commit:
         raise SystemExit("notebook_check: not a git checkout")
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
     if dirty.strip():
-        print("notebook_check: uncommitted changes are not part of what the notebooks install", file=sys.stderr)
+        print(
+            "notebook_check: uncommitted changes are not part of what the notebooks install",
+            file=sys.stderr,
+        )
     torch_pin = next(
         line.split("==", 1)[1].split("+")[0].strip()
         for line in (ROOT / "requirements" / "constraints.txt").read_text().splitlines()
@@ -233,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     failed = [name for name, outcome in results.items() if not outcome["ok"]]
-    print(f"notebook_check: {len(results) - len(failed)} of {len(results)} notebooks ran in a bare {kind} kernel")
+    print(
+        f"notebook_check: {len(results) - len(failed)} of {len(results)} notebooks ran "
+        f"in a bare {kind} kernel"
+    )
     return 1 if failed else 0
 
 

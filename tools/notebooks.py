@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import platform
 import re
 import subprocess
 import sys
@@ -47,7 +46,6 @@ import nbformat
 
 from . import config
 from .myst_to_jupyter import (
-    FOLDED_TAG,
     SOLUTION_TAG,
     Citation,
     ConversionError,
@@ -153,7 +151,7 @@ def edition(root: Path = ROOT, *, ref: str | None = None, built: bool = False) -
     )
 
 
-SETUP_TEMPLATE = '''\
+SETUP_TEMPLATE = """\
 #@title Set-up: install the book's library, dlbook, where it is missing
 # Runs first in Colab, Binder or any kernel. Where dlbook is missing it installs the
 # revision this notebook belongs to, so that the code calls the library it was written for.
@@ -176,7 +174,7 @@ for _name, _have in (("dlbook", dlbook.__version__), ("torch", torch.__version__
         print(f"Note: this notebook was executed with {{_name}} {{EDITION[_name]}} and you have "
               f"{{_have}}, so results may differ. The matching library: "
               f"pip install '{{EDITION['install']}}'")
-'''
+"""
 
 
 def setup_source(ed: Edition) -> str:
@@ -209,17 +207,22 @@ def has_setup_cell(nb: nbformat.NotebookNode) -> bool:
 
 ID = re.compile(r'<(?P<tag>\w+)(?P<attrs>[^>]*?)\sid="(?P<id>[^"]+)"')
 EQNO = re.compile(
-    r'<span class="eqno">(?P<number>\([^)<]*\))<a class="headerlink" href="#equation-(?P<label>[^"]+)"'
+    r'<span class="eqno">(?P<number>\([^)<]*\))<a class="headerlink" '
+    r'href="#equation-(?P<label>[^"]+)"'
 )
 CAPTION_NUMBER = re.compile(r'<span class="caption-number">(?P<number>[^<]*?)\s*</span>')
 HEADING = re.compile(r"<h(?P<level>[1-6])[^>]*>(?P<inner>.*?)</h(?P=level)>", re.S)
 TAGS = re.compile(r"<[^>]+>")
 CITE = re.compile(  # {cite:p}: [<a href="bibliography.html#cite-key">Authors, Year</a>]
-    r'<a class="reference internal" href="bibliography\.html#cite-(?P<key>[^"]+)"[^>]*>(?P<text>.*?)</a>', re.S
+    r'<a class="reference internal" href="bibliography\.html#cite-(?P<key>[^"]+)"[^>]*>'
+    r"(?P<text>.*?)</a>",
+    re.S,
 )
 CITE_T = re.compile(  # {cite:t}: <span class="bibtex-citation">Authors [<a ...>Year</a>]</span>
-    r'<span class="bibtex-citation"[^>]*>(?P<authors>[^\[<]+?(?:<em>et al\.</em>)?)\s*\[<a class="reference internal" '
-    r'href="bibliography\.html#cite-(?P<key>[^"]+)"[^>]*>(?P<year>.*?)</a>\]</span>', re.S
+    r'<span class="bibtex-citation"[^>]*>(?P<authors>[^\[<]+?(?:<em>et al\.</em>)?)'
+    r'\s*\[<a class="reference internal" '
+    r'href="bibliography\.html#cite-(?P<key>[^"]+)"[^>]*>(?P<year>.*?)</a>\]</span>',
+    re.S,
 )
 TITLE = re.compile(r"<title>(?P<title>.*?)(?:\s*&#8212;.*)?</title>", re.S)
 
@@ -255,13 +258,19 @@ class BookIndex:
 
     def _read(self, docname: str, html: str) -> None:
         title = TITLE.search(html)
-        heading = HEADING.search(html[html.find('<article') :] if "<article" in html else html)
-        page_title = _text(heading.group("inner")) if heading else (title.group("title") if title else docname)
+        heading = HEADING.search(html[html.find("<article") :] if "<article" in html else html)
+        page_title = (
+            _text(heading.group("inner"))
+            if heading
+            else (title.group("title") if title else docname)
+        )
         page_title = _unescape(re.sub(r"^[\d.]+\s+", "", page_title))
         self.pages[docname] = Target("page", docname, "", "", page_title)
         for match in EQNO.finditer(html):
             label = match.group("label")
-            self.targets[label] = Target("equation", docname, f"equation-{label}", match.group("number"))
+            self.targets[label] = Target(
+                "equation", docname, f"equation-{label}", match.group("number")
+            )
         for match in ID.finditer(html):
             tag, attrs, anchor = match.group("tag"), match.group("attrs"), match.group("id")
             if anchor.startswith("equation-") or anchor in self.targets:
@@ -291,7 +300,10 @@ class BookIndex:
                 kind, docname, anchor, _unescape(number.group("number")) if number else "", ""
             )
         for match in CITE_T.finditer(html):
-            authors, year = _unescape(_text(match.group("authors"))), _unescape(_text(match.group("year")))
+            authors, year = (
+                _unescape(_text(match.group("authors"))),
+                _unescape(_text(match.group("year"))),
+            )
             self.citations.setdefault(match.group("key"), Citation(authors, year))
         for match in CITE.finditer(html):
             text = _unescape(_text(match.group("text")))
@@ -300,7 +312,9 @@ class BookIndex:
                 self.citations.setdefault(match.group("key"), Citation(authors, year))
 
 
-def glue_values(executed: nbformat.NotebookNode | None, glue_json: Path | None = None) -> dict[str, GlueValue]:
+def glue_values(
+    executed: nbformat.NotebookNode | None, glue_json: Path | None = None
+) -> dict[str, GlueValue]:
     """Every value a chapter glued: from its executed notebook, or myst-nb's ``.glue.json``."""
     outputs: list[Any] = []
     if glue_json is not None and glue_json.exists():  # myst-nb's record of the page
@@ -338,7 +352,9 @@ class BookResolver:
         if self.placeholder:
             value = self.glues.get(name)
             measured = value.measured if value is not None else False
-            return GlueValue({"text/plain": f"\x00{name}\x00", "text/markdown": f"\x00{name}\x00"}, measured)
+            return GlueValue(
+                {"text/plain": f"\x00{name}\x00", "text/markdown": f"\x00{name}\x00"}, measured
+            )
         return self.glues.get(name)
 
     def target(self, label: str) -> Target | None:
@@ -406,11 +422,18 @@ def export(
     options = Options(measured_values=executed is not None, format_text=_format_text)
     converted = convert(nb, resolver, docname, options)
     if executed is not None:
-        code = [cell for cell in executed.cells if cell.cell_type == "code" and SETUP_TAG not in cell.metadata.get("tags", [])]
+        code = [
+            cell
+            for cell in executed.cells
+            if cell.cell_type == "code" and SETUP_TAG not in cell.metadata.get("tags", [])
+        ]
         mine = [cell for cell in converted.cells if cell.cell_type == "code"]
         if len(code) != len(mine):
-            raise SystemExit(f"{docname}: the executed notebook has {len(code)} code cells, the source {len(mine)}")
-        for cell, done in zip(mine, code):
+            raise SystemExit(
+                f"{docname}: the executed notebook has {len(code)} code cells, "
+                f"the source {len(mine)}"
+            )
+        for cell, done in zip(mine, code, strict=True):
             cell.outputs = done.get("outputs", [])
             cell.execution_count = done.get("execution_count")
     else:
@@ -418,7 +441,11 @@ def export(
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
     converted.metadata.pop("jupytext", None)
-    converted.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    converted.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     converted.metadata["language_info"] = {"name": "python"}
     converted.metadata["colab"] = {"provenance": [], "toc_visible": True}
     converted.metadata["dlbook"] = ed.metadata()
@@ -491,7 +518,9 @@ def problems_in(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type == "markdown":
             for what in leftover_myst(cell.source):
                 found.append(f"cell {number}: {what} in Markdown")
-            if "<details>" in cell.source and cell.source.count("<details>") != cell.source.count("</details>"):
+            if "<details>" in cell.source and cell.source.count("<details>") != cell.source.count(
+                "</details>"
+            ):
                 found.append(f"cell {number}: unbalanced <details>")
         tags = cell.get("metadata", {}).get("tags", [])
         if SOLUTION_TAG in tags and not cell.metadata.get("jupyter", {}).get("source_hidden"):
@@ -537,7 +566,9 @@ def write_notebooks(
         parts = re.split("\\\\u0000[^\\\\]*?\\\\u0000", placeholder)
         out.with_suffix(".pattern").write_text(json.dumps(parts), encoding="utf-8")
         if docname in executed:
-            download = export(source, docname, index, glues, built_edition, executed=executed[docname])
+            download = export(
+                source, docname, index, glues, built_edition, executed=executed[docname]
+            )
             target = site_dir / "_sources" / f"{docname}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(render(download), encoding="utf-8")
@@ -545,11 +576,15 @@ def write_notebooks(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.notebooks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.notebooks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("command", choices=["sync", "check"])
     parser.add_argument("--toc", default=None, help="the table of contents (default _toc.yml)")
     parser.add_argument("--build-dir", default=str(ROOT / "_build"), help="default _build")
-    parser.add_argument("--ref", default=None, help="sync: the revision the notebooks install (a release tag)")
+    parser.add_argument(
+        "--ref", default=None, help="sync: the revision the notebooks install (a release tag)"
+    )
     args = parser.parse_args(argv)
     toc = Path(args.toc).resolve() if args.toc else None
     build_dir = Path(args.build_dir).resolve()
@@ -560,7 +595,9 @@ def main(argv: list[str] | None = None) -> int:
                 for source in config.toc_notebook_sources(ROOT, toc)
             ]
             glue_dir = build_dir / "jupyter_execute"
-            found = write_notebooks(ROOT, build_dir, build_dir / "html", docnames, {}, glue_dir, ref=args.ref)
+            found = write_notebooks(
+                ROOT, build_dir, build_dir / "html", docnames, {}, glue_dir, ref=args.ref
+            )
             for line in found:
                 print(f"notebooks: {line}", file=sys.stderr)
             if found:

@@ -36,7 +36,6 @@ import json
 import pkgutil
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +46,9 @@ import nbformat
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 from . import config as book_config
 from . import notebooks
@@ -380,7 +379,11 @@ class ExecutionTable(SphinxDirective):
         row = nodes.row()
         for cell in cells:
             entry = nodes.entry()
-            entry += nodes.paragraph("", "", cell) if isinstance(cell, nodes.Node) else nodes.paragraph(text=str(cell))
+            entry += (
+                nodes.paragraph("", "", cell)
+                if isinstance(cell, nodes.Node)
+                else nodes.paragraph(text=str(cell))
+            )
             row += entry
         return row
 
@@ -422,15 +425,18 @@ def source_link(srcdir: Path, domain: str, info: dict[str, str]) -> str | None:
 
 
 def edition_line(srcdir: Path) -> str:
-    """"Edition 0.2.0 (commit 1a2b3c4, 2026-12-01)": which dlbook and commit built the site.
+    """ "Edition 0.2.0 (commit 1a2b3c4, 2026-12-01)": which dlbook and commit built the site.
 
     The date is the commit's, so that two builds of one commit give the same pages.
     """
     version = notebooks.edition(srcdir).dlbook
     try:
         commit, date = subprocess.run(
-            ["git", "log", "-1", "--format=%h %cs"], cwd=srcdir, capture_output=True,
-            text=True, check=True,
+            ["git", "log", "-1", "--format=%h %cs"],
+            cwd=srcdir,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
     except (OSError, subprocess.CalledProcessError, ValueError):
         return f"Edition {version}."

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 from browsing import SITE
-from tools import sphinx_a11y as a11y
 from test_browser import NOTEBOOKS, TOC_PAGES, page_file
+
+from tools import sphinx_a11y as a11y
 
 PDF_NAME = a11y.DEFAULT_PDF_NAME
 PDF = SITE / "_static" / PDF_NAME

@@ -153,7 +153,9 @@ def test_execution_page_lists_every_chapter_and_the_environment(html_dir: Path):
         cells = row.select("td")
         link = cells[0].select_one("a[href]")
         assert link is not None, "every chapter in the execution table links to it"
-        rows[link["href"].split("#")[0].removesuffix(".html")] = [c.get_text(strip=True) for c in cells]
+        rows[link["href"].split("#")[0].removesuffix(".html")] = [
+            c.get_text(strip=True) for c in cells
+        ]
     for chapter in CHAPTERS:
         slug = chapter.rsplit("/", 1)[-1]
         assert slug in rows, f"{chapter} has no execution time"

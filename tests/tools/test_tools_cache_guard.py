@@ -66,7 +66,14 @@ def test_pycache_does_not_count(project: Path) -> None:
     "change",
     [
         {"distributions": [["dlbook", "0.1.0"], ["numpy", "2.3.1"], ["torch", "2.13.0"]]},
-        {"distributions": [["dlbook", "0.1.0"], ["numpy", "2.3.0"], ["pandas", "3.0.0"], ["torch", "2.13.0"]]},
+        {
+            "distributions": [
+                ["dlbook", "0.1.0"],
+                ["numpy", "2.3.0"],
+                ["pandas", "3.0.0"],
+                ["torch", "2.13.0"],
+            ]
+        },
         {"python": "3.11.8 (main)"},
         {"machine": "aarch64"},
         {"cpu": "AMD EPYC 9654"},
@@ -99,7 +106,9 @@ def test_another_dlbook_on_the_path_stops_the_build(tmp_path: Path, monkeypatch)
     other = tmp_path / "other" / "dlbook"
     other.mkdir(parents=True)
     (other / "__init__.py").write_text("")
-    monkeypatch.setenv("PYTHONPATH", str(other.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    monkeypatch.setenv(
+        "PYTHONPATH", str(other.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    )
     environment = cache_guard.probe(sys.executable, ROOT / "chapters")
     assert Path(environment["dlbook"]).resolve() == (other / "__init__.py").resolve()
     with pytest.raises(cache_guard.StaleEnvironment, match="not from this repository"):

@@ -112,7 +112,9 @@ def test_references_become_numbers_and_links() -> None:
 
 def test_citations_link_to_the_bibliography() -> None:
     link = "https://example.org/book/chapters/bibliography.html#cite-mp43"
-    assert only_markdown("A unit {cite:p}`mp43`.") == f"A unit ([McCulloch and Pitts, 1943]({link}))."
+    assert (
+        only_markdown("A unit {cite:p}`mp43`.") == f"A unit ([McCulloch and Pitts, 1943]({link}))."
+    )
     assert only_markdown("{cite:t}`mp43` wrote") == f"[McCulloch and Pitts]({link}) (1943) wrote"
 
 
@@ -159,7 +161,9 @@ def test_exercises_and_gated_solutions_are_hidden() -> None:
 
 def test_ungated_solutions_are_details_blocks() -> None:
     text = only_markdown("```{solution} ex-a\n:class: dropdown\n\nBecause.\n```")
-    assert text == "<details>\n<summary>Solution to Exercise 1.1</summary>\n\nBecause.\n\n</details>"
+    assert (
+        text == "<details>\n<summary>Solution to Exercise 1.1</summary>\n\nBecause.\n\n</details>"
+    )
 
 
 def test_figure_captions_follow_their_cell_and_plumbing_is_folded() -> None:
@@ -214,4 +218,6 @@ def test_leftover_myst_is_found(text: str) -> None:
 
 
 def test_plain_markdown_has_no_leftovers() -> None:
-    assert leftover_myst("# T\n\n$$\nx \\tag{1}\n$$\n\n> **Note**\n\n```python\nx = {1: 2}\n```") == []
+    assert (
+        leftover_myst("# T\n\n$$\nx \\tag{1}\n$$\n\n> **Note**\n\n```python\nx = {1: 2}\n```") == []
+    )

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from tools import config, notebooks
-from tools.myst_to_jupyter import SOLUTION_TAG, Citation, GlueValue, Target, leftover_myst
+from tools.myst_to_jupyter import Citation, GlueValue, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = config.repository(ROOT)
@@ -58,7 +58,9 @@ def test_repository_notebook_reads_as_a_plain_notebook(source: Path) -> None:
         assert cell.get("outputs", []) == [], "repository notebooks carry no outputs"
     text = source.read_text(encoding="utf-8")
     solutions = len(re.findall(r"\{solution(-start)?\}", text))
-    hidden = sum("<summary>Solution to" in cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    hidden = sum(
+        "<summary>Solution to" in cell.source for cell in nb.cells if cell.cell_type == "markdown"
+    )
     assert hidden == solutions, "every solution is inside a <details> block"
 
 
@@ -98,7 +100,9 @@ EDITION = notebooks.Edition(
 )
 
 
-def run_setup_cell(monkeypatch, installed: bool, versions=("2.0.1", "2.13.0+cpu")) -> tuple[list, str]:
+def run_setup_cell(
+    monkeypatch, installed: bool, versions=("2.0.1", "2.13.0+cpu")
+) -> tuple[list, str]:
     calls: list[list[str]] = []
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if installed else None)
     monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
@@ -144,7 +148,9 @@ def test_setup_cell_warns_when_a_minor_version_differs(monkeypatch, versions, wa
     _, printed = run_setup_cell(monkeypatch, installed=True, versions=versions)
     assert bool(printed) is warned
     if warned:
-        assert "pip install 'dlbook[notebook] @ git+https://github.com/example/book@v2.0.1'" in printed
+        assert (
+            "pip install 'dlbook[notebook] @ git+https://github.com/example/book@v2.0.1'" in printed
+        )
 
 
 def test_edition_of_a_built_notebook_is_its_commit() -> None:
@@ -174,11 +180,17 @@ def test_book_index_reads_numbers_titles_and_citations(tmp_path: Path) -> None:
     (tmp_path / "chapters" / "perceptron.html").write_text(PAGE)
     index = notebooks.BookIndex.from_html(tmp_path, ["chapters/perceptron"], "https://x/")
     assert index.pages["chapters/perceptron"].title == "The perceptron"
-    assert index.targets["eq-rule"] == Target("equation", "chapters/perceptron", "equation-eq-rule", "(3.4)")
+    assert index.targets["eq-rule"] == Target(
+        "equation", "chapters/perceptron", "equation-eq-rule", "(3.4)"
+    )
     assert index.targets["fig-paths"].number == "Fig. 3.2"
     assert index.targets["ex-vote"].number == "Exercise 3.1"
     section = index.targets["learning-the-weights"]
-    assert (section.kind, section.number, section.title) == ("section", "3.2", "Learning the weights")
+    assert (section.kind, section.number, section.title) == (
+        "section",
+        "3.2",
+        "Learning the weights",
+    )
     assert index.citations == {
         "rosenblatt1958": Citation("Rosenblatt", "1958"),
         "mp43": Citation("McCulloch and Pitts", "1943"),
@@ -189,7 +201,10 @@ def test_book_index_reads_numbers_titles_and_citations(tmp_path: Path) -> None:
 def test_glue_values_come_from_the_executed_outputs(tmp_path: Path) -> None:
     record = {
         "output_type": "display_data",
-        "metadata": {"scrapbook": {"name": "ms", "mime_prefix": notebooks.GLUE_MIME_PREFIX}, "dlbook": {"measured": True}},
+        "metadata": {
+            "scrapbook": {"name": "ms", "mime_prefix": notebooks.GLUE_MIME_PREFIX},
+            "dlbook": {"measured": True},
+        },
         "data": {notebooks.GLUE_MIME_PREFIX + "text/plain": "3.5"},
     }
     path = tmp_path / "page.glue.json"
@@ -242,21 +257,31 @@ def book(tmp_path: Path) -> Path:
 def glue_json(book: Path, value: str) -> Path:
     folder = book / "_build" / "jupyter_execute" / "chapters"
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"metadata": {"scrapbook": {"name": "loss", "mime_prefix": ""}}, "data": {"text/plain": value}}
+    record = {
+        "metadata": {"scrapbook": {"name": "loss", "mime_prefix": ""}},
+        "data": {"text/plain": value},
+    }
     (folder / "one.glue.json").write_text(json.dumps({"loss": record}))
     return folder.parent
 
 
 def build(book: Path, value: str) -> list[str]:
     return notebooks.write_notebooks(
-        book, book / "_build", book / "_build" / "html", ["chapters/one"], {}, glue_json(book, value)
+        book,
+        book / "_build",
+        book / "_build" / "html",
+        ["chapters/one"],
+        {},
+        glue_json(book, value),
     )
 
 
 def test_the_build_writes_notebooks_that_sync_and_check_accept(book: Path) -> None:
     assert build(book, "0.7423") == []
     notebook = book / "chapters" / "one.ipynb"
-    assert notebooks.check(book / "_build", book) == [f"chapters/one.ipynb: missing (run `make book` and commit it)"]
+    assert notebooks.check(book / "_build", book) == [
+        "chapters/one.ipynb: missing (run `make book` and commit it)"
+    ]
     assert notebooks.sync(book / "_build", book) == [notebook]
     assert notebooks.check(book / "_build", book) == []
     nb = nbformat.read(notebook, as_version=4)
