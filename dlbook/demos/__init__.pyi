@@ -3,6 +3,7 @@
 
 from . import approximation as approximation
 from . import backprop as backprop
+from . import ddp_train as ddp_train
 from . import digits as digits
 from . import geometry as geometry
 from . import gradients as gradients
