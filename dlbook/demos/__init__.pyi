@@ -6,6 +6,7 @@ from . import backprop as backprop
 from . import ddp_train as ddp_train
 from . import digits as digits
 from . import geometry as geometry
+from . import gpu_benchmark as gpu_benchmark
 from . import gradients as gradients
 from . import logic as logic
 from . import optimizers as optimizers
