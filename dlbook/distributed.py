@@ -530,7 +530,7 @@ def _worker(rank: int, run: _Run, port: int, backend: str) -> None:
             seed=run.seed,
         )
         if info.rank == 0:
-            state = {name: t.cpu() for name, t in model.state_dict().items()}  # ddp.module
+            state = {name: t.cpu() for name, t in model.state_dict().items()}  # model is ddp.module
             torch.save({"state_dict": state, "losses": losses}, run.result_path)
         del ddp
     finally:

@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             seed=args.seed,
         )
         if info.rank == 0 and args.out:  # one process writes
-            state = {name: t.cpu() for name, t in model.state_dict().items()}  # ddp.module
+            state = {name: t.cpu() for name, t in model.state_dict().items()}  # model is ddp.module
             result = {
                 "state_dict": state,
                 "losses": losses,
