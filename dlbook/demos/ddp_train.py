@@ -114,7 +114,7 @@ def reference(**options: Any) -> tuple[torch.nn.Module, list[float]]:
     ----------
     **options
         ``samples``, ``hidden``, ``epochs``, ``lr``, ``batch_size``, ``seed``
-        (the defaults of :data:`DEFAULTS`).
+        (the defaults of ``DEFAULTS``).
 
     Returns
     -------
