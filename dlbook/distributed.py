@@ -362,8 +362,8 @@ def train_rank(
 
     Returns
     -------
-    ddp : torch.nn.parallel.DistributedDataParallel
-        The wrapped model (``ddp.module`` is ``model``).
+    ddp : DistributedDataParallel
+        The wrapped model, from ``torch.nn.parallel`` (``ddp.module`` is ``model``).
     losses : list of float
         Loss of every step on its global batch (the mean of the ranks' shard
         losses), the same list on every rank.
