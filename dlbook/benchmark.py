@@ -16,7 +16,10 @@ measures the queueing, not the work. :func:`time_function` therefore builds on
 On top of it, :func:`benchmark_matmul` and :func:`benchmark_training_step`
 report achieved floating-point operations per second (FLOP/s), and
 :func:`make_loader` and :func:`benchmark_transfer` show pinned host memory
-and non-blocking copies.
+and non-blocking copies, and :func:`measure_memory` reads the GPU memory a
+function needs from PyTorch's CUDA allocator. Every table of timings should
+say where it was measured: :func:`dlbook.devices.describe_machine` names the
+machine, and :func:`markdown_table` puts it in a caption.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from .seeding import make_generator
 from .training import TrainingStep
 
 __all__ = [
+    "MemoryUse",
     "Timing",
     "available_devices",
     "benchmark_matmul",
@@ -56,6 +60,7 @@ __all__ = [
     "make_loader",
     "markdown_table",
     "matmul_flop",
+    "measure_memory",
     "time_function",
 ]
 
@@ -337,6 +342,7 @@ def benchmark_training_step(
     batch_size: int = 256,
     device: torch.device | str | None = None,
     autocast_dtype: torch.dtype | None = None,
+    compiled: bool = False,
     warmup: int = 1,
     min_run_time: float = 0.1,
     seed: int | None = 0,
@@ -362,6 +368,9 @@ def benchmark_training_step(
         Mixed precision, as ``amp`` of :func:`dlbook.training.train`:
         ``torch.bfloat16`` or ``torch.float16`` (on CUDA with a gradient
         scaler). ``None`` trains in float32.
+    compiled : bool, default False
+        Train the copy compiled with ``torch.compile`` (the first calls
+        compile it: give ``warmup`` a few of them).
     warmup : int, default 1
     min_run_time : float, default 0.1
         As in :func:`time_function`.
@@ -371,9 +380,9 @@ def benchmark_training_step(
     Returns
     -------
     dict
-        Keys ``device``, ``precision``, ``batch_size``, ``seconds`` (fastest
-        timed block), ``samples_per_s``, ``flop_per_s`` (from
-        :func:`linear_training_flop`) and ``threads``.
+        Keys ``device``, ``precision``, ``compiled``, ``batch_size``,
+        ``seconds`` (fastest timed block), ``samples_per_s``, ``flop_per_s``
+        (from :func:`linear_training_flop`) and ``threads``.
 
     Examples
     --------
@@ -399,7 +408,11 @@ def benchmark_training_step(
     n_in, n_classes = linears[0].in_features, linears[-1].out_features
     X = torch.randn(batch_size, n_in, generator=generator).to(device)
     y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
+    if not isinstance(compiled, bool):
+        raise TypeError(f"compiled must be a bool, got {describe(compiled)}")
     model = copy.deepcopy(model).to(device).train()
+    if compiled:
+        model = torch.compile(model)  # type: ignore[assignment]
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     step = TrainingStep(model, optimizer, loss="cross_entropy", amp=autocast_dtype)
     timing = time_function(
@@ -409,6 +422,7 @@ def benchmark_training_step(
     return {
         "device": device.type,
         "precision": precision,
+        "compiled": compiled,
         "batch_size": batch_size,
         "seconds": timing.best,
         "samples_per_s": batch_size / timing.best,
@@ -544,8 +558,83 @@ def benchmark_transfer(
     return rows
 
 
-def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]) -> str:
-    """Format rows of results as a Markdown table.
+@dataclass(frozen=True)
+class MemoryUse:
+    """GPU memory used by one call, in bytes, as counted by PyTorch's CUDA allocator.
+
+    Attributes
+    ----------
+    peak : int
+        The highest amount allocated at any moment of the call, above what was
+        allocated before it (``torch.cuda.max_memory_allocated``).
+    kept : int
+        What was still allocated when the call returned, with its result still
+        held (``torch.cuda.memory_allocated``): for a forward pass with
+        autograd on, the activations saved for ``backward``.
+    """
+
+    peak: int
+    kept: int
+
+
+def measure_memory(fn: Callable[[], Any], *, device: torch.device | str = "cuda") -> MemoryUse:
+    """Measure the GPU memory that one call of ``fn`` allocates.
+
+    The allocator's peak counter is reset, ``fn`` is called, the device is
+    synchronised, and the peak and the memory still in use (while ``fn``'s
+    result is held) are read, both relative to the memory allocated before
+    the call. The numbers count tensors, not the allocator's cache
+    (``torch.cuda.memory_reserved``) nor the CUDA context.
+
+    Parameters
+    ----------
+    fn : callable
+        The work to measure, e.g. ``lambda: model(X)``.
+    device : torch.device or str, default "cuda"
+        A CUDA device.
+
+    Returns
+    -------
+    MemoryUse
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is not a CUDA device (only the CUDA allocator keeps these counts).
+
+    Examples
+    --------
+    >>> measure_memory(lambda: torch.zeros(3), device="cpu")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be a CUDA device to measure memory (...), got cpu
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {describe(fn)}")
+    device = as_device("device", device)
+    if device.type != "cuda":
+        raise ValueError(
+            "device must be a CUDA device to measure memory "
+            f"(torch.cuda.max_memory_allocated), got {device.type}"
+        )
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    start = torch.cuda.memory_allocated(device)
+    result = fn()
+    torch.cuda.synchronize(device)
+    peak = torch.cuda.max_memory_allocated(device) - start
+    kept = torch.cuda.memory_allocated(device) - start
+    del result
+    return MemoryUse(int(peak), int(kept))
+
+
+def markdown_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Mapping[str, str],
+    *,
+    caption: str | None = None,
+) -> str:
+    """Format rows of results as a Markdown table, with a caption above it.
 
     Parameters
     ----------
@@ -554,6 +643,9 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
         Column header -> a format string filled in with the row's keys, e.g.
         ``{"time (ms)": "{ms:.2f}"}``; scale values into the units you want
         before formatting.
+    caption : str, optional
+        A paragraph put above the table: what was measured, on which machine
+        (:func:`dlbook.devices.describe_machine`) and when.
 
     Returns
     -------
@@ -565,7 +657,15 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
     | size | time (s) |
     |---|---|
     | 2 | 0.50 |
+    >>> print(markdown_table([{"n": 2}], {"size": "{n}"}, caption="Sizes."))
+    Sizes.
+    <BLANKLINE>
+    | size |
+    |---|
+    | 2 |
     """
+    if caption is not None and not isinstance(caption, str):
+        raise TypeError(f"caption must be a string or None, got {describe(caption)}")
     if not isinstance(columns, Mapping) or not columns:
         raise TypeError(
             f"columns must be a non-empty mapping of header to format, got {describe(columns)}"
@@ -577,7 +677,8 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
         except KeyError as err:
             raise ValueError(f"rows[{i}] has no key {err} used in columns") from None
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    table = "\n".join(lines)
+    return table if caption is None else f"{caption}\n\n{table}"
 
 
 if not TYPE_CHECKING:  # hidden from type checkers: a name that never existed stays an error

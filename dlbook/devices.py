@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import torch
 
@@ -13,8 +14,10 @@ from ._validation import as_device, check_choice, describe
 
 __all__ = [
     "describe_device",
+    "describe_machine",
     "environment",
     "get_device",
+    "machine_info",
     "module_device",
     "module_dtype",
     "synchronize",
@@ -125,7 +128,8 @@ def module_dtype(module: torch.nn.Module) -> torch.dtype:
 def describe_device(device: torch.device | str | None = None) -> str:
     """Return a short description of a device, e.g. its GPU name and memory.
 
-    For a CPU with more than one PyTorch thread a second line suggests
+    A CPU is named by its model, its logical cores and the threads PyTorch
+    uses. For a CPU with more than one PyTorch thread a second line suggests
     ``torch.set_num_threads(1)``: when other programs keep the cores busy,
     small models train many times faster on one thread (threads that wait for
     each other's cores cost more than they gain). Nothing here changes the
@@ -154,7 +158,7 @@ def describe_device(device: torch.device | str | None = None) -> str:
     if device.type == "mps":
         return "mps: Apple GPU"
     threads = torch.get_num_threads()
-    text = f"cpu: {threads} thread(s)"
+    text = f"cpu: {_cpu_name()}, {os.cpu_count()} logical cores, {threads} PyTorch thread(s)"
     if threads > 1:
         text += (
             "\nsmall models on a busy machine often train much faster on one thread: "
@@ -207,15 +211,110 @@ def environment(packages: tuple[str, ...] = ("numpy", "matplotlib", "dlbook")) -
     """
     if isinstance(packages, str) or not all(isinstance(p, str) for p in packages):
         raise TypeError(f"packages must be a tuple of distribution names, got {describe(packages)}")
-    if torch.cuda.is_available():
-        names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-        gpu = ", ".join(names) + f" (CUDA {torch.version.cuda})"
+    machine = machine_info()
+    if machine["gpus"]:
+        gpu = "; ".join(_describe_gpu(g) for g in machine["gpus"])
     else:
-        gpu = "none"
+        mps = getattr(torch.backends, "mps", None)
+        gpu = "Apple GPU (MPS)" if mps is not None and mps.is_available() else "none"
     info = {"Python": platform.python_version(), "PyTorch": torch.__version__}
     info.update({package: _package_version(package) for package in packages})
     info["Operating system"] = f"{platform.system()} {platform.release()} ({platform.machine()})"
     info["CPU"] = f"{_cpu_name()}, {os.cpu_count()} logical cores"
     info["GPU"] = gpu
+    cuda = machine["cuda"]
+    info["PyTorch build"] = f"CUDA {cuda}" if cuda else "CPU only (no CUDA)"
     info["PyTorch CPU threads"] = str(torch.get_num_threads())
     return info
+
+
+def machine_info() -> dict[str, Any]:
+    """The hardware and PyTorch build a measurement runs on, as plain data (JSON-ready).
+
+    Returns
+    -------
+    dict
+        ``cpu`` (the processor's model name), ``logical_cores``,
+        ``torch_threads`` (``torch.get_num_threads()``), ``torch`` (version),
+        ``cuda`` (the CUDA version PyTorch was built with, ``None`` for a
+        CPU-only build), ``gpus`` (one dict per CUDA device: ``name``,
+        ``memory_gib``, ``capability``), ``platform`` and ``python``.
+
+    Examples
+    --------
+    >>> info = machine_info()
+    >>> info["torch"] == torch.__version__, info["logical_cores"] >= 1
+    (True, True)
+    """
+    gpus = []
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            gpus.append(
+                {
+                    "name": props.name,
+                    "memory_gib": round(props.total_memory / 2**30, 1),
+                    "capability": f"{props.major}.{props.minor}",
+                }
+            )
+    return {
+        "cpu": _cpu_name(),
+        "logical_cores": os.cpu_count() or 1,
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "gpus": gpus,
+        "platform": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "python": platform.python_version(),
+    }
+
+
+def _describe_gpu(gpu: Mapping[str, Any]) -> str:
+    return f"{gpu['name']} ({gpu['memory_gib']:.0f} GiB, compute capability {gpu['capability']})"
+
+
+def describe_machine(info: Mapping[str, Any] | None = None, *, device: str = "cpu") -> str:
+    """One line that names a machine, for the caption of a table of measurements.
+
+    Parameters
+    ----------
+    info : mapping, optional
+        A :func:`machine_info` dictionary (for instance one stored with a
+        recorded benchmark); ``None`` describes this machine.
+    device : {"cpu", "cuda", "mps"}, default "cpu"
+        The kind of device the measurements ran on: a CUDA line names the GPU
+        first, then the CPU that drove it.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> info = {"cpu": "Example CPU", "logical_cores": 4, "torch_threads": 1,
+    ...         "torch": "2.8.0", "cuda": None, "gpus": []}
+    >>> describe_machine(info)
+    'Example CPU (4 logical cores, 1 PyTorch thread); PyTorch 2.8.0, CPU-only build'
+    """
+    info = machine_info() if info is None else info
+    if not isinstance(info, Mapping):
+        raise TypeError(f"info must be a mapping from machine_info(), got {describe(info)}")
+    device = check_choice("device", device, ("cpu", "cuda", "mps"))
+    try:
+        threads = int(info["torch_threads"])
+        cpu = (
+            f"{info['cpu']} ({info['logical_cores']} logical cores, "
+            f"{threads} PyTorch thread{'s' if threads != 1 else ''})"
+        )
+        build = f"CUDA {info['cuda']}" if info["cuda"] else "CPU-only build"
+        software = f"PyTorch {info['torch']}, {build}"
+        gpus = list(info["gpus"])
+    except KeyError as err:
+        raise ValueError(f"info must have the keys of machine_info(), missing {err}") from None
+    if device == "cuda":
+        if not gpus:
+            raise ValueError("device='cuda' but info lists no GPU")
+        return f"{_describe_gpu(gpus[0])} with {cpu}; {software}"
+    if device == "mps":
+        return f"Apple GPU (MPS) with {cpu}; {software}"
+    return f"{cpu}; {software}"

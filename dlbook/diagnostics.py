@@ -129,6 +129,13 @@ def sigmoid_derivative_bound(depth: int) -> float:
     return 0.25**depth
 
 
+def _float64(tensor: torch.Tensor) -> torch.Tensor:
+    """``tensor`` in float64, on its device where the device has float64 (on the host for MPS)."""
+    if tensor.device.type == "mps":
+        return tensor.cpu().double()
+    return tensor.double()
+
+
 def clip_grad_norm_(parameters: Iterable[torch.Tensor], max_norm: float) -> float:
     """Rescale gradients in place so that their global norm is at most ``max_norm``.
 
@@ -164,7 +171,9 @@ def clip_grad_norm_(parameters: Iterable[torch.Tensor], max_norm: float) -> floa
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return 0.0
-    total = torch.sqrt(torch.stack([(g.detach().double() ** 2).sum() for g in grads]).sum())
+    # Summed in float64 for accuracy; MPS has no float64, so its gradients are summed on the host.
+    squares = [(_float64(g.detach()) ** 2).sum() for g in grads]
+    total = torch.sqrt(torch.stack([s.to(squares[0].device) for s in squares]).sum())
     scale = max_norm / (float(total) + 1e-6)
     if scale < 1.0:
         for g in grads:

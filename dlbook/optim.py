@@ -49,9 +49,9 @@ class SGD(torch.optim.Optimizer):
 
     With momentum :math:`\mu = 0` the step is
     :math:`\theta \leftarrow \theta - \eta g`. With :math:`\mu > 0` a velocity
-    collects past gradients, :math:`v \leftarrow \mu v + g` (and
-    :math:`v = g` on the first step), and the parameters move along it,
-    :math:`\theta \leftarrow \theta - \eta v`. This is the convention of
+    collects past gradients, :math:`u \leftarrow \mu u + g` (and
+    :math:`u = g` on the first step), and the parameters move along it,
+    :math:`\theta \leftarrow \theta - \eta u`. This is the convention of
     ``torch.optim.SGD`` (without dampening, Nesterov or weight decay).
 
     Parameters

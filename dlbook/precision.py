@@ -1,19 +1,20 @@
-"""Mixed-precision training: ``torch.autocast`` and, for float16 on CUDA, a gradient scaler.
+"""Mixed-precision training: ``torch.autocast`` and, for float16, a gradient scaler.
 
 Under ``torch.autocast`` the operations that gain most from low precision
 (matrix products, convolutions) run in a 16-bit type while the parameters,
 the loss and the optimiser stay in float32. Two 16-bit types exist:
 
-* ``float16`` (5 exponent bits): fast on every CUDA GPU since Volta, but
-  gradients below about 6e-8 underflow to zero, so the loss is multiplied by a
-  large factor before ``backward`` and the gradients divided by it before the
-  step (``torch.amp.GradScaler``);
+* ``float16`` (5 exponent bits): fast on every CUDA GPU since Volta and on
+  Apple GPUs, but gradients below about 6e-8 underflow to zero, so the loss
+  is multiplied by a large factor before ``backward`` and the gradients
+  divided by it before the step (``torch.amp.GradScaler``, on CUDA and, from
+  PyTorch 2.8, on MPS);
 * ``bfloat16`` (8 exponent bits, float32's range, fewer mantissa bits): needs
   no scaler; the type used by autocast on the CPU and on recent GPUs.
 
 Training with either is ``dl.train(model, X, y, amp=torch.bfloat16)`` (see
-:class:`dlbook.training.TrainingStep`); this module picks the type and builds
-the scaler.
+:class:`dlbook.training.TrainingStep`, which also unscales the gradients
+before clipping them); this module picks the type and builds the scaler.
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ def autocast_dtype(device: torch.device | str) -> torch.dtype:
 
 
 def make_grad_scaler(device: torch.device | str, dtype: torch.dtype | None) -> torch.amp.GradScaler:
-    """A ``torch.amp.GradScaler`` that is enabled only where it is needed: float16 on CUDA.
+    """A ``torch.amp.GradScaler`` that is enabled only where it is needed: float16 on a GPU.
 
-    With any other combination the scaler is disabled and its methods pass
+    float16 on CUDA or MPS gets an enabled scaler; with any other combination
+    (float32, bfloat16, the CPU) the scaler is disabled and its methods pass
     the loss and the step through unchanged, so one training loop serves all.
-    The scaler is built for the device's type, where its state then lives.
+    The scaler is built for the device's type (``GradScaler("cuda")``,
+    ``GradScaler("mps")``), where its scale and overflow flag then live.
 
     Parameters
     ----------
@@ -65,17 +68,31 @@ def make_grad_scaler(device: torch.device | str, dtype: torch.dtype | None) -> t
     dtype : torch.dtype or None
         The autocast type; ``None`` for full float32.
 
+    Returns
+    -------
+    torch.amp.GradScaler
+
+    Raises
+    ------
+    ValueError
+        For float16 on a CUDA device when CUDA is not available (PyTorch would
+        silently disable the scaler).
+
     Examples
     --------
     >>> make_grad_scaler("cpu", torch.bfloat16).is_enabled()
     False
+    >>> make_grad_scaler("mps", torch.float16).is_enabled()
+    True
     """
     device = as_device("device", device)
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(
             f"dtype must be a floating-point torch.dtype or None, got {describe(dtype)}"
         )
-    enabled = device.type == "cuda" and dtype == torch.float16
+    enabled = device.type in ("cuda", "mps") and dtype == torch.float16
+    if enabled and device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device is a CUDA device, but CUDA is not available here")
     return torch.amp.GradScaler(device.type, enabled=enabled)
 
 

@@ -17,6 +17,7 @@ from dlbook.benchmark import (
     make_loader,
     markdown_table,
     matmul_flop,
+    measure_memory,
     time_function,
 )
 
@@ -176,6 +177,25 @@ def test_markdown_table():
         markdown_table([{"a": 1}], {"C": "{c}"})
     with pytest.raises(TypeError, match="columns must be a non-empty mapping"):
         markdown_table([], {})
+    captioned = markdown_table([{"a": 1}], {"A": "{a}"}, caption="*Measured on X.*")
+    assert captioned.splitlines() == ["*Measured on X.*", "", "| A |", "|---|", "| 1 |"]
+    with pytest.raises(TypeError, match="caption must be a string or None"):
+        markdown_table([{"a": 1}], {"A": "{a}"}, caption=3)
+
+
+def test_measure_memory_needs_cuda():
+    with pytest.raises(ValueError, match="must be a CUDA device to measure memory"):
+        measure_memory(lambda: None, device="cpu")
+    with pytest.raises(TypeError, match="fn must be callable"):
+        measure_memory(3)
+
+
+def test_benchmark_training_step_compiled_flag():
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    row = benchmark_training_step(model, batch_size=8, min_run_time=0.01)
+    assert row["compiled"] is False
+    with pytest.raises(TypeError, match="compiled must be a bool"):
+        benchmark_training_step(model, compiled="yes")
 
 
 # ------------------------------------------------------------------ CUDA paths
@@ -246,3 +266,30 @@ def test_benchmark_training_step_times_the_step_of_dl_train(monkeypatch):
     assert row["threads"] == torch.get_num_threads()
     with pytest.raises(ValueError, match="autocast_dtype must be torch.bfloat16 or torch.float16"):
         benchmark_training_step(model, autocast_dtype=torch.float64)
+
+
+@pytest.mark.cuda
+def test_measure_memory_counts_the_saved_activations(cuda_device):
+    # Written against the CPU count: with autograd on, a forward pass keeps the activations
+    # that dl.demos.pitfalls.saved_tensor_bytes counts (less the input, allocated before).
+    import dlbook as dl
+
+    model = dl.mlp([2, 512, 512, 2], seed=0).to(cuda_device).eval()
+    X = torch.randn(1024, 2, device=cuda_device)
+    saved = dl.demos.pitfalls.saved_tensor_bytes(model, X)
+    with_graph = measure_memory(lambda: model(X), device=cuda_device)
+    with torch.no_grad():
+        without = measure_memory(lambda: model(X), device=cuda_device)
+    kept = with_graph.kept - without.kept
+    assert kept == pytest.approx(saved - X.numel() * 4, rel=0.05)
+    assert with_graph.peak >= with_graph.kept >= without.kept >= 1024 * 2 * 4
+    assert without.peak < with_graph.peak
+
+
+@pytest.mark.cuda
+def test_compiled_training_step_on_cuda(cuda_device):
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    row = benchmark_training_step(
+        model, batch_size=64, device=cuda_device, compiled=True, warmup=3, min_run_time=0.01
+    )
+    assert row["compiled"] is True and row["samples_per_s"] > 0

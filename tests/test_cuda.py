@@ -96,3 +96,46 @@ def test_pitfall_demonstrations_run_on_cuda(cuda_device):
     torch.testing.assert_close(gpu_grad, cpu_grad, rtol=1e-4, atol=1e-5)
     assert dl.demos.pitfalls.prediction_spread(model, X, mode="eval") == 0.0
     assert dl.demos.pitfalls.saved_tensor_bytes(model, X, no_grad=True) == 0
+
+
+def test_a_training_step_never_waits_for_the_gpu(cuda_device):
+    # dl.train reads the device once per epoch: inside a step nothing may synchronise
+    # (float32, with clipping; a float16 scaler reads one overflow flag per step).
+    from dlbook.training import TrainingStep
+
+    model = dl.mlp([20, 64, 3], seed=0).to(cuda_device)
+    step = TrainingStep(model, torch.optim.SGD(model.parameters(), lr=0.1), clip_grad_norm=1.0)
+    X = torch.randn(32, 20, device=cuda_device)
+    y = torch.randint(0, 3, (32,), device=cuda_device)
+    step(X, y)  # warm-up: the first step builds the optimiser state
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        results = [step(X, y) for _ in range(3)]
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert all(r.loss.device.type == "cuda" for r in results)
+
+
+def test_float16_training_unscales_before_clipping(cuda_device):
+    # Against the CPU in float32: the recorded gradient norms are the true (unscaled)
+    # ones, and clipping acts on them; without scaler.unscale_ they would be ~65536x larger.
+    X, y = dl.data.circles(128, seed=0)
+    options = dict(epochs=3, lr=0.05, batch_size=32, seed=0, optimizer="sgd", clip_grad_norm=0.5)
+    cpu = dl.train(dl.mlp([2, 16, 2], seed=0), X, y, **options)
+    gpu_model = dl.mlp([2, 16, 2], seed=0)
+    gpu = dl.train(gpu_model, X, y, device=cuda_device, amp=torch.float16, **options)
+    assert len(gpu.grad_norm) == len(cpu.grad_norm)
+    assert gpu.grad_norm == pytest.approx(cpu.grad_norm, rel=2e-2, abs=1e-3)
+    assert gpu.step_loss == pytest.approx(cpu.step_loss, rel=2e-2, abs=1e-3)
+    assert not gpu.diverged
+
+
+def test_matmul_error_and_clipping_run_on_cuda(cuda_device):
+    # The float64 reference of matmul_error is computed on the host, on every device.
+    low = dl.demos.precision.matmul_error(torch.float16, device=cuda_device)
+    assert 1e-5 < low < 1e-2
+    w = torch.zeros(2, device=cuda_device, requires_grad=True)
+    w.grad = torch.tensor([3.0, 4.0], device=cuda_device)
+    assert dl.diagnostics.clip_grad_norm_([w], 1.0) == pytest.approx(5.0)
+    torch.testing.assert_close(w.grad.cpu(), torch.tensor([0.6, 0.8]))

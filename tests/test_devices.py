@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 import torch
 
@@ -43,11 +46,14 @@ def test_describe_device_suggests_one_thread_without_changing_it():
     try:
         torch.set_num_threads(2)
         text = describe_device("cpu")
-        assert text.splitlines()[0] == "cpu: 2 thread(s)"
+        first = text.splitlines()[0]
+        assert first.startswith("cpu: ") and first.endswith(", 2 PyTorch thread(s)")
+        assert f"{os.cpu_count()} logical cores" in first
         assert "torch.set_num_threads(1)" in text.splitlines()[1]
         assert torch.get_num_threads() == 2
         torch.set_num_threads(1)
-        assert describe_device("cpu") == "cpu: 1 thread(s)"
+        assert describe_device("cpu").endswith(", 1 PyTorch thread(s)")
+        assert "\n" not in describe_device("cpu")
     finally:
         torch.set_num_threads(before)
 
@@ -82,13 +88,18 @@ def test_environment_lists_versions_and_hardware():
         "Operating system",
         "CPU",
         "GPU",
+        "PyTorch build",
         "PyTorch CPU threads",
     ]
     assert info["PyTorch"] == torch.__version__
     assert info["surely-not-a-package"] == "not installed"
     assert info["PyTorch CPU threads"] == str(torch.get_num_threads())
     if not torch.cuda.is_available():
-        assert info["GPU"] == "none"
+        assert info["GPU"] in ("none", "Apple GPU (MPS)")
+    if torch.version.cuda is None:
+        assert info["PyTorch build"] == "CPU only (no CUDA)"
+    else:
+        assert info["PyTorch build"] == f"CUDA {torch.version.cuda}"
     with pytest.raises(TypeError, match="packages must be a tuple of distribution names"):
         environment("numpy")
 
@@ -96,3 +107,48 @@ def test_environment_lists_versions_and_hardware():
 def test_synchronize_cpu_is_a_no_op():
     assert synchronize("cpu") is None
     assert synchronize() is None
+
+
+def test_machine_info_is_json_ready_and_names_this_machine():
+    from dlbook.devices import machine_info
+
+    info = machine_info()
+    assert json.loads(json.dumps(info)) == info
+    assert info["torch"] == torch.__version__
+    assert info["cuda"] == torch.version.cuda
+    assert info["logical_cores"] == (os.cpu_count() or 1)
+    assert info["torch_threads"] == torch.get_num_threads()
+    assert len(info["gpus"]) == (torch.cuda.device_count() if torch.cuda.is_available() else 0)
+    assert info["cpu"]
+
+
+def test_describe_machine_from_stored_info():
+    from dlbook.devices import describe_machine
+
+    info = {
+        "cpu": "Some CPU",
+        "logical_cores": 16,
+        "torch_threads": 8,
+        "torch": "2.9.0",
+        "cuda": "12.8",
+        "gpus": [{"name": "Some GPU", "memory_gib": 79.6, "capability": "9.0"}],
+    }
+    assert describe_machine(info) == (
+        "Some CPU (16 logical cores, 8 PyTorch threads); PyTorch 2.9.0, CUDA 12.8"
+    )
+    assert describe_machine(info, device="cuda") == (
+        "Some GPU (80 GiB, compute capability 9.0) with Some CPU (16 logical cores, "
+        "8 PyTorch threads); PyTorch 2.9.0, CUDA 12.8"
+    )
+    assert describe_machine().endswith(
+        f"PyTorch {torch.__version__}, "
+        + (f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU-only build")
+    )
+    with pytest.raises(ValueError, match="device='cuda' but info lists no GPU"):
+        describe_machine({**info, "gpus": []}, device="cuda")
+    with pytest.raises(ValueError, match="missing 'cpu'"):
+        describe_machine({k: v for k, v in info.items() if k != "cpu"})
+    with pytest.raises(TypeError, match="info must be a mapping"):
+        describe_machine("a machine")
+    with pytest.raises(ValueError, match="device must be one of"):
+        describe_machine(info, device="tpu")

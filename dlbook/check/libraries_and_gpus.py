@@ -6,6 +6,8 @@ import torch
 
 from ..benchmark import matmul_flop
 from ..data import patient_data, train_test_split
+from ..demos.pitfalls import saved_tensor_bytes
+from ..models import mlp
 from ..optim import SGD, Adam
 from ._core import register
 
@@ -16,7 +18,7 @@ __all__: list[str] = []
     "libraries-and-gpus.momentum-speedup",
     kind="close",
     by_hand=True,
-    hint="With a constant gradient the velocity obeys v <- mu v + g; find its fixed point.",
+    hint="With a constant gradient the velocity obeys u <- mu u + g; find its fixed point.",
 )
 def _momentum_speedup() -> float:
     w = torch.zeros(1, requires_grad=True)
@@ -53,6 +55,18 @@ def _adam_first_step() -> float:
 )
 def _matmul_flop(n: int, k: int, m: int) -> int:
     return matmul_flop(n, k, m)
+
+
+@register(
+    "libraries-and-gpus.saved-activations",
+    kind="close",
+    by_hand=True,
+    hint="Count each block of memory once: the input and each hidden layer's ReLU output "
+    "(4 bytes per float32 number); the weights are not counted.",
+)
+def _saved_activations() -> float:
+    model = mlp([784, 4096, 4096, 10], seed=0)
+    return float(saved_tensor_bytes(model, torch.zeros(256, 784)))
 
 
 @register(

@@ -3,10 +3,12 @@
 
 from . import approximation as approximation
 from . import backprop as backprop
+from . import ddp_train as ddp_train
 from . import descent as descent
 from . import diagrams as diagrams
 from . import digits as digits
 from . import geometry as geometry
+from . import gpu_benchmark as gpu_benchmark
 from . import gradients as gradients
 from . import logic as logic
 from . import memory as memory

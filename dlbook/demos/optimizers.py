@@ -134,7 +134,8 @@ def plot_paths(
     Returns
     -------
     matplotlib Axes
-        The Axes drawn on: the contours, one line per path and the minimum.
+        The Axes drawn on, with equal scales on both axes: the contours, one
+        line per path and the minimum.
 
     Examples
     --------
@@ -165,6 +166,7 @@ def plot_paths(
     ax.scatter([0.0], [0.0], marker="*", color="black", s=80, zorder=3)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")  # the shape of the bowl, and the angles of the steps, to scale
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.legend(loc="lower right", fontsize="small")

@@ -293,12 +293,18 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     return float((together - other).abs().max())
 
 
-def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = False) -> int:
-    """Bytes of intermediate tensors autograd keeps for backward during one forward pass.
+def saved_tensor_bytes(
+    model: nn.Module, X: torch.Tensor, *, no_grad: bool = False, parameters: bool = False
+) -> int:
+    """Bytes of memory autograd keeps alive for backward after one forward pass.
 
-    Counted with :func:`torch.autograd.graph.saved_tensors_hooks`. Under
-    ``torch.no_grad()`` no graph is recorded and nothing is saved, which is
-    why evaluation belongs inside it.
+    Counted with :func:`torch.autograd.graph.saved_tensors_hooks`, by
+    storage: a tensor saved twice (the output of a ReLU is saved by the ReLU
+    and, as its input, by the next linear layer) is counted once. Weights are
+    saved too (a layer needs its weight to pass the gradient on to its input,
+    so the first layer's is not needed), but they stay in memory anyway, so
+    they are left out unless ``parameters=True``. Under ``torch.no_grad()`` no graph is
+    recorded and nothing is saved, which is why evaluation belongs inside it.
 
     Parameters
     ----------
@@ -306,11 +312,15 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     X : Tensor of shape (n_samples, n_features)
     no_grad : bool, default False
         Run the forward pass under ``torch.no_grad()``.
+    parameters : bool, default False
+        Count the saved parameters (weights) as well.
 
     Returns
     -------
     int
-        Bytes that autograd saved for the backward pass (0 under ``no_grad``).
+        Bytes of the distinct storages that autograd saved for the backward
+        pass: the input and the activations, plus the weights with
+        ``parameters=True`` (0 under ``no_grad``).
 
     Examples
     --------
@@ -318,18 +328,24 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     >>> X = torch.randn(64, 10)
     >>> saved_tensor_bytes(model, X, no_grad=True)
     0
-    >>> saved_tensor_bytes(model, X) > 64 * 100 * 4
+    >>> saved_tensor_bytes(model, X) == (64 * 10 + 64 * 100) * 4  # the input and the ReLU output
     True
+    >>> saved_tensor_bytes(model, X, parameters=True) - saved_tensor_bytes(model, X)  # W_2
+    800
     """
     check_model("model", model)
     X = as_tensor("X", X, ndim=(2, 3, 4)).float().to(module_device(model))
     if not isinstance(no_grad, bool):
         raise TypeError(f"no_grad must be a bool, got {describe(no_grad)}")
-    total = 0
+    if not isinstance(parameters, bool):
+        raise TypeError(f"parameters must be a bool, got {describe(parameters)}")
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages: dict[int, int] = {}  # data pointer -> bytes
 
     def pack(tensor: torch.Tensor) -> torch.Tensor:
-        nonlocal total
-        total += tensor.numel() * tensor.element_size()
+        storage = tensor.untyped_storage()
+        if parameters or storage.data_ptr() not in weights:
+            storages[storage.data_ptr()] = storage.nbytes()
         return tensor
 
     was_training = model.training
@@ -338,9 +354,10 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             if no_grad:
                 with torch.no_grad():
-                    model(X)
+                    out = model(X)
             else:
-                model(X)
+                out = model(X)
+        del out
     finally:
         model.train(was_training)
-    return total
+    return sum(storages.values())

@@ -51,5 +51,5 @@ def matmul_error(
     low = dtype != torch.float32
     with torch.autocast(device.type, dtype=dtype if low else torch.float32, enabled=low):
         C = A32 @ B32
-    C = C.double().cpu()
+    C = C.cpu().double()  # float64 on the host: MPS has no float64
     return float(torch.linalg.norm(C - exact) / torch.linalg.norm(exact))

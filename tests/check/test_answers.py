@@ -81,7 +81,7 @@ VALUES = [
         rounded=([0.333, -0.667, 0.667],),
         wrong=([0.2, -0.4, 0.4], [1 / 3, 2 / 3, 2 / 3]),
     ),
-    # fixed point of v = mu v + g: 1 / (1 - mu) = 10; mu / (1 - mu) = 9 is the mistake.
+    # fixed point of u = mu u + g: 1 / (1 - mu) = 10; mu / (1 - mu) = 9 is the mistake.
     Value("libraries-and-gpus.momentum-speedup", 10.0, rounded=(10.0, 10), wrong=(9.0, 1.9)),
     # lr * g / (|g| + eps) = 0.01 * 123 / (123 + 1e-8); without bias correction
     # lr * (1 - beta1) / sqrt(1 - beta2) = 0.0316, plain SGD 1.23.
@@ -90,6 +90,15 @@ VALUES = [
         0.01 * 123 / (123 + 1e-8),
         rounded=(0.01, 0.0100),
         wrong=(0.0316, 1.23),
+    ),
+    # float32 input 256*784*4 plus the two hidden outputs 2 * 256*4096*4 = 9191424 bytes;
+    # counting each hidden output twice (ReLU and next layer) gives 17580032, adding the
+    # weights saved (4096*4096 + 10*4096) * 4 gives 76,478,464 more.
+    Value(
+        "libraries-and-gpus.saved-activations",
+        256 * 784 * 4 + 2 * 256 * 4096 * 4,
+        rounded=(9.19e6, 9190000),
+        wrong=(256 * 784 * 4 + 4 * 256 * 4096 * 4, 2 * 256 * 4096 * 4),
     ),
     # 21 of the 27 test rows (see test_leaky_split_from_the_permutation); the unseen 6/27.
     Value("libraries-and-gpus.leaky-split", 21 / 27, wrong=(6 / 27, 0.778)),

@@ -95,9 +95,16 @@ def test_saved_tensor_bytes(data):
     model = dl.mlp([2, 32, 32, 2], seed=0)
     assert saved_tensor_bytes(model, X, no_grad=True) == 0
     saved = saved_tensor_bytes(model, X)
-    assert saved >= 2 * 64 * 32 * 4  # at least the two hidden activations
-    assert saved_tensor_bytes(model, torch.cat([X, X])) > saved  # grows with the batch
+    n = len(X)
+    # Each distinct storage once: the input and the two ReLU outputs (each saved by its
+    # ReLU and by the next layer), not the weights, which stay in memory anyway.
+    assert saved == (n * 2 + 2 * n * 32) * 4
+    with_weights = saved_tensor_bytes(model, X, parameters=True)
+    assert with_weights - saved == (32 * 32 + 2 * 32) * 4  # W_2, W_3: W_1 is not needed
+    assert saved_tensor_bytes(model, torch.cat([X, X])) == 2 * saved  # grows with the batch
     assert model.training
+    with pytest.raises(TypeError, match="parameters must be a bool"):
+        saved_tensor_bytes(model, X, parameters=1)
 
 
 @pytest.mark.parametrize(
