@@ -78,7 +78,7 @@ def test_expect_error_shows_one_line(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_expect_error_catches_any_exception_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     with expect_error():
-        [][1]  # noqa: B018
+        [][1]
     assert capsys.readouterr().out.startswith("IndexError: list index out of range")
 
 
