@@ -102,7 +102,7 @@ def glue(name: str, value: Any, *, display: bool = False, measured: bool = False
         from IPython import get_ipython
         from IPython.display import display as ipython_display
     except ImportError:  # pragma: no cover
-        get_ipython = None  # type: ignore[assignment]
+        get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
         ipython_display(
             {prefix + key: data for key, data in bundle.items()}, raw=True, metadata=metadata
