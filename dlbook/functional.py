@@ -107,9 +107,9 @@ def _shift(scaled: Any, axis: int, has: Any) -> Any:
         safe = torch.where(has, torch.zeros_like(scaled), scaled)
         m = safe.amax(dim=axis, keepdim=True).detach()
         return safe - torch.where(torch.isfinite(m), m, torch.zeros_like(m))
-    safe = np.where(has, 0.0, scaled).astype(scaled.dtype)
-    m = np.max(safe, axis=axis, keepdims=True)
-    return safe - np.where(np.isfinite(m), m, 0.0).astype(scaled.dtype)
+    safe_array = np.where(has, 0.0, scaled).astype(scaled.dtype)
+    m = np.max(safe_array, axis=axis, keepdims=True)
+    return safe_array - np.where(np.isfinite(m), m, 0.0).astype(scaled.dtype)
 
 
 def _axis(name: str, axis: Any, ndim: int) -> int:
@@ -394,6 +394,8 @@ def binary_cross_entropy_with_logits(
                 f"target must hold values in [0, 1], got values from {float(y.min())} to "
                 f"{float(y.max())}"
             )
+    linear: Any
+    losses: Any
     # max(z, 0) - z y, written so that a sure right answer (z = +inf with y = 1, or
     # z = -inf with y = 0) costs 0 instead of inf - inf = NaN.
     if isinstance(z, torch.Tensor):
