@@ -397,7 +397,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             "and download it again"
         ) from err
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"{path} is not an IDX file: it must start with two zero bytes")
+        raise ValueError(
+            f"path {str(path)!r} is not an IDX file: it must start with two zero bytes"
+        )
     code, ndim = raw[2], raw[3]
     if code not in _IDX_TYPES:
         raise ValueError(f"{path} has unknown IDX type code {code:#04x}")

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import torch
 
-from ._validation import as_device, check_choice, describe
+from ._validation import as_available_device, check_choice, describe
 
 __all__ = [
     "describe_device",
@@ -88,7 +88,7 @@ def synchronize(device: torch.device | str | None = None) -> None:
     --------
     >>> synchronize("cpu")
     """
-    device = as_device("device", device)
+    device = as_available_device("device", device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
@@ -145,7 +145,7 @@ def describe_device(device: torch.device | str | None = None) -> str:
     >>> describe_device("cpu").startswith("cpu")
     True
     """
-    device = get_device() if device is None else torch.device(device)
+    device = get_device() if device is None else as_available_device("device", device)
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         memory = props.total_memory / 2**30

@@ -66,6 +66,10 @@ def _logits(logits: Sequence[float] | np.ndarray | torch.Tensor) -> np.ndarray:
 def _labels(labels: Sequence[str] | None, k: int) -> list[str]:
     if labels is None:
         return [f"class {i}" for i in range(k)]
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"labels must be a sequence of names, one per logit, got {describe(labels)}"
+        )
     labels = [str(v) for v in labels]
     if len(labels) != k:
         raise ValueError(f"labels must have one name per logit ({k}), got {len(labels)}")

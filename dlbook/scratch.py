@@ -83,9 +83,8 @@ class Parameter:
     """
 
     def __init__(self, data: np.ndarray) -> None:
-        self.data = np.asarray(
-            data, dtype=np.float64 if np.asarray(data).dtype.kind != "f" else None
-        )
+        array = _numbers("data", data)
+        self.data = array if array.dtype.kind == "f" else array.astype(np.float64)
         self.grad = np.zeros_like(self.data)
 
     @property
@@ -94,6 +93,19 @@ class Parameter:
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape})"
+
+
+def _numbers(name: str, x: Any) -> np.ndarray:
+    """``x`` as a NumPy array of real numbers (a copy for anything but an array)."""
+    if isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a NumPy array, got {describe(x)}: use .numpy()")
+    try:
+        array = np.array(x, copy=not isinstance(x, np.ndarray) or None)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers, got {describe(x)}") from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got {describe(x)}")
+    return array
 
 
 def _batch(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
@@ -921,9 +933,11 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-def _floating(x: Any) -> np.ndarray:
+def _floating(x: Any, name: str = "prediction") -> np.ndarray:
     """A floating array: float inputs keep their dtype, other inputs become float64."""
-    x = np.asarray(x)
+    x = _numbers(name, x)
+    if x.size == 0:
+        raise ValueError(f"{name} must hold at least one value, got shape {x.shape}")
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
@@ -958,7 +972,7 @@ class MSELoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         prediction = _floating(prediction)
-        target = np.asarray(target, dtype=prediction.dtype)
+        target = _numbers("target", target).astype(prediction.dtype)
         if target.shape != np.shape(prediction):
             raise ValueError(
                 f"target must have the shape of prediction {np.shape(prediction)}, "
@@ -985,7 +999,7 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         self._z = _floating(prediction)
-        self._y = np.asarray(target, dtype=self._z.dtype)
+        self._y = _numbers("target", target).astype(self._z.dtype)
         return float(binary_cross_entropy_with_logits(self._z, self._y))
 
     def backward(self) -> np.ndarray:
@@ -1007,7 +1021,11 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         self._logits = _floating(prediction)
-        value = cross_entropy(self._logits, target)  # checks shapes and labels
+        if self._logits.ndim != 2:
+            raise ValueError(
+                f"prediction must have shape (n_samples, n_classes), got {self._logits.shape}"
+            )
+        value = cross_entropy(self._logits, _numbers("target", target))  # checks labels
         self._target = np.asarray(target, dtype=np.int64)
         return float(value)
 

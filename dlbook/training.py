@@ -529,6 +529,10 @@ class TrainingStep:
         ``largest_label`` (a class label known on the host) is checked against
         the number of outputs; ``name`` is how error messages call the targets.
         """
+        if not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"inputs must be a tensor (a batch), got {describe(inputs)}")
+        if not isinstance(targets, torch.Tensor):
+            raise TypeError(f"targets must be a tensor (a batch), got {describe(targets)}")
         with torch.autocast(self.device_type, dtype=self.amp, enabled=self.amp is not None):
             outputs = self.model(inputs)  # (B, ...)
             targets = self.loss.align(outputs, targets, largest_label=largest_label, name=name)

@@ -118,7 +118,7 @@ def test_gradient_descent_divergence_is_reported():
         (
             lambda X, y: linear.least_squares_gd(X, y, w0=torch.zeros(1)),
             ValueError,
-            r"w must have shape \(2,\)",
+            r"w0 must have shape \(2,\)",
         ),
         (lambda X, y: linear.max_stable_lr(torch.zeros(0, 2)), ValueError, "at least one row"),
         (lambda X, y: linear.least_squares(X, "y"), TypeError, "y must be a tensor or array"),
