@@ -93,7 +93,7 @@ def plot_cloud(
     P = as_tensor("points", points, ndim=2).detach().cpu().double().numpy()
     if P.shape[1] != 2:
         raise ValueError(f"points must have shape (n, 2), got {P.shape}")
-    ref = P if colour_by is None else np.asarray(colour_by, dtype=np.float64)
+    ref = P if colour_by is None else as_tensor("colour_by", colour_by).double().numpy()
     if ref.shape != P.shape:
         raise ValueError(f"colour_by must have the shape of points {P.shape}, got {ref.shape}")
     ax = get_axes(ax, figsize=(3, 3))
@@ -145,6 +145,8 @@ def plot_layer_gallery(
     if axes is None:
         _, grid = plt.subplots(1, len(layers) + 1, figsize=(2.3 * (len(layers) + 1), 2.5))
         axes = list(np.atleast_1d(grid))
+    if isinstance(axes, (str, bytes)) or not hasattr(axes, "__len__"):
+        raise TypeError(f"axes must be a sequence of Axes, got {describe(axes)}")
     if len(axes) != len(layers) + 1:
         raise ValueError(f"axes must hold {len(layers) + 1} Axes, got {len(axes)}")
     plot_cloud(X_np, ax=axes[0], title=input_title, size=size)

@@ -17,7 +17,7 @@ import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import check_choice, check_int, describe
+from .._validation import as_available_device, check_choice, check_int, describe
 from ..data import circles
 from ..diagnostics import gradient_norms
 from ..models import ACTIVATIONS, INITIALIZATIONS, NORMALIZATIONS, deep_mlp
@@ -151,7 +151,7 @@ def vanishing_gradient_experiment(
                     seed=seed,
                 )
                 if device is not None:
-                    model.to(device)
+                    model.to(as_available_device("device", device))
                 norms = gradient_norms(model, X, y)
                 profiles.append(
                     GradientProfile(
@@ -188,6 +188,8 @@ def plot_gradient_profiles(profiles: Sequence[GradientProfile], *, ax: Axes | No
     """
     if isinstance(profiles, GradientProfile):
         profiles = [profiles]
+    if isinstance(profiles, (str, bytes)) or not hasattr(profiles, "__iter__"):
+        raise TypeError(f"profiles must be a list of GradientProfile, got {describe(profiles)}")
     if not profiles or not all(isinstance(p, GradientProfile) for p in profiles):
         raise TypeError(
             f"profiles must be a non-empty list of GradientProfile, got {describe(profiles)}"

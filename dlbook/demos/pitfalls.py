@@ -38,7 +38,7 @@ from .._validation import (
     check_seed,
     describe,
 )
-from ..devices import module_device
+from ..devices import module_device, module_dtype
 from ..seeding import make_generator, seeded
 
 __all__ = [
@@ -96,7 +96,7 @@ def accumulated_gradient(
     True
     """
     model = copy.deepcopy(check_model("model", model))
-    X, y = check_classification_data(X, y)
+    X, y = check_classification_data(X, y, dtype=module_dtype(model))
     backward_calls = check_int("backward_calls", backward_calls, minimum=1)
     device = module_device(model)
     X, y = X.to(device), y.to(device)
@@ -159,7 +159,7 @@ def training_losses(
     5
     """
     model = copy.deepcopy(check_model("model", model))
-    X, y = check_classification_data(X, y)
+    X, y = check_classification_data(X, y, dtype=module_dtype(model))
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -229,7 +229,9 @@ def prediction_spread(
     True
     """
     model = copy.deepcopy(check_model("model", model))
-    X = as_tensor("X", X, ndim=2).float()
+    X = as_tensor("X", X, ndim=2).to(module_dtype(model))
+    if len(X) == 0:
+        raise ValueError("X must contain at least one sample, got 0")
     training = _check_mode(mode)
     repeats = check_int("repeats", repeats, minimum=2)
     seed = check_seed("seed", seed)
@@ -276,7 +278,7 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     True
     """
     model = copy.deepcopy(check_model("model", model))
-    X = as_tensor("X", X, ndim=2).float()
+    X = as_tensor("X", X, ndim=2).to(module_dtype(model))
     if len(X) < 4:
         raise ValueError(f"X must contain at least 4 samples, got {len(X)}")
     training = _check_mode(mode)
@@ -322,7 +324,7 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     True
     """
     check_model("model", model)
-    X = as_tensor("X", X, ndim=(2, 3, 4)).float().to(module_device(model))
+    X = as_tensor("X", X, ndim=(2, 3, 4)).to(module_device(model), module_dtype(model))
     if not isinstance(no_grad, bool):
         raise TypeError(f"no_grad must be a bool, got {describe(no_grad)}")
     total = 0
