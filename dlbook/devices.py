@@ -205,7 +205,11 @@ def environment(packages: tuple[str, ...] = ("numpy", "matplotlib", "dlbook")) -
     >>> info["PyTorch"] == torch.__version__
     True
     """
-    if isinstance(packages, str) or not all(isinstance(p, str) for p in packages):
+    if (
+        isinstance(packages, str)
+        or not isinstance(packages, (tuple, list))
+        or not all(isinstance(p, str) for p in packages)
+    ):
         raise TypeError(f"packages must be a tuple of distribution names, got {describe(packages)}")
     if torch.cuda.is_available():
         names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
