@@ -87,7 +87,10 @@ def check_seed(name: str, value: Any) -> int | None:
     """Return a seed: ``None`` or a non-negative integer."""
     if value is None:
         return None
-    return check_int(name, value, minimum=0)
+    seed = check_int(name, value, minimum=0)
+    if seed >= 2**63:
+        raise ValueError(f"{name} must be below 2**63 (PyTorch's limit), got {seed}")
+    return seed
 
 
 def as_tensor(
@@ -204,6 +207,23 @@ def check_model(name: str, model: Any) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module, got {describe(model)}")
     return model
+
+
+_OUT_OF_MEMORY = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+
+
+def call_model(model: Any, inputs: torch.Tensor, name: str = "X") -> Any:
+    """``model(inputs)``, turning the RuntimeError of a model that cannot take them into a
+    ValueError naming the model and the inputs (a feature count or dtype that does not fit)."""
+    try:
+        return model(inputs)
+    except _OUT_OF_MEMORY:
+        raise
+    except RuntimeError as err:
+        raise ValueError(
+            f"model cannot take {name} of shape {tuple(inputs.shape)} and dtype "
+            f"{inputs.dtype}: {err}"
+        ) from err
 
 
 def as_binary(name: str, x: Any, *, ndim: int | Sequence[int] = (1, 2)) -> torch.Tensor:

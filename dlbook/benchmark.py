@@ -174,7 +174,9 @@ def time_function(
         raise TypeError(f"fn must be callable, got {describe(fn)}")
     device = as_available_device("device", device)
     warmup = check_int("warmup", warmup, minimum=0)
-    min_run_time = check_float("min_run_time", min_run_time, minimum=0.0, strict_minimum=True)
+    min_run_time = check_float(
+        "min_run_time", min_run_time, minimum=0.0, strict_minimum=True, maximum=3600.0
+    )
     threads = (
         torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
     )

@@ -20,6 +20,7 @@ from torch import nn
 
 from ._validation import (
     as_features,
+    call_model,
     check_float,
     check_int,
     check_model,
@@ -94,7 +95,7 @@ def gradient_norms(
     if not layers:
         raise ValueError("model has no linear or convolutional layer to measure")
     device = module_device(model)
-    outputs = model(X.to(device))
+    outputs = call_model(model, X.to(device))
     value = loss_.fn(outputs, loss_.align(outputs, targets.to(device), largest_label=largest))
     weights = [module.weight for _, module in layers if isinstance(module.weight, torch.Tensor)]
     grads = torch.autograd.grad(value, weights, allow_unused=True)

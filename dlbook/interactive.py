@@ -118,7 +118,9 @@ def temperature_control(
     z = _logits(logits)
     names = _labels(labels, len(z))
     t_min = check_float("t_min", t_min, minimum=0.0, strict_minimum=True)
-    t_max = check_float("t_max", t_max, minimum=t_min, strict_minimum=True)
+    t_max = check_float("t_max", t_max)
+    if not t_max > t_min:
+        raise ValueError(f"t_max must be above t_min, got t_min={t_min}, t_max={t_max}")
     n_steps = check_int("n_steps", n_steps, minimum=2)
     start = check_float("start", start, minimum=t_min, maximum=t_max)
     width = check_int("width", width, minimum=100)

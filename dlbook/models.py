@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from ._validation import as_features, as_tensor, check_choice, check_float, check_int, describe
+from ._validation import (
+    as_features,
+    as_tensor,
+    call_model,
+    check_choice,
+    check_float,
+    check_int,
+    describe,
+)
 from .devices import module_dtype
 from .seeding import seeded
 
@@ -364,7 +372,7 @@ def hidden_activations(model: nn.Sequential, X: torch.Tensor) -> list[torch.Tens
         first = next(iter(model.parameters()), None)
         device = first.device if first is not None else X.device
         with torch.no_grad():
-            model(X.to(device))
+            call_model(model, X.to(device))
     finally:
         for hook in hooks:
             hook.remove()

@@ -528,10 +528,9 @@ def plot_boundary(
     norm2 = float(w_np @ w_np)
     if norm2 == 0.0:
         raise ValueError("w must not be the zero vector: the boundary would not be a line")
-    if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with min < max, got {extent}")
+    xmin, xmax, ymin, ymax = _extent(extent)
+    check_color("color", color)
     ax = get_axes(ax)
-    xmin, xmax, ymin, ymax = (float(v) for v in extent)
     foot = -bias * w_np / norm2  # the point of the line closest to the origin
     direction = np.array([-w_np[1], w_np[0]]) / np.sqrt(norm2)  # along the line
     span = 2 * max(xmax - xmin, ymax - ymin) + float(np.abs(foot).sum())

@@ -39,7 +39,7 @@ import torch
 from scipy.special import erf
 from torch import nn
 
-from ._validation import check_float, check_int, check_seed, describe
+from ._validation import check_choice, check_float, check_int, check_seed, describe
 from .functional import binary_cross_entropy_with_logits, cross_entropy, softmax
 
 __all__ = [
@@ -111,6 +111,8 @@ def _numbers(name: str, x: Any) -> np.ndarray:
 def _batch(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {describe(x)}")
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (n_samples, n_features), got {x.shape}")
     if n_features is not None and x.shape[1] != n_features:
@@ -1096,8 +1098,10 @@ def mlp(sizes: list[int], *, activation: str = "relu", seed: int | None = None) 
         "tanh": Tanh,
         "gelu": GELU,
     }
-    if activation not in acts:
-        raise ValueError(f"activation must be one of {sorted(acts)}, got {activation!r}")
+    check_choice("activation", activation, sorted(acts))
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple, np.ndarray)):
+        raise TypeError(f"sizes must be a list of layer widths, got {describe(sizes)}")
+    sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs an input and an output width, got {list(sizes)}")
     seed = check_seed("seed", seed)
@@ -1135,6 +1139,11 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, *, eps: float = 1e
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"x must be a float64 NumPy array, got {describe(x)}")
     eps = check_float("eps", eps, minimum=0.0, strict_minimum=True)
+    if np.any(x + eps == x):
+        raise ValueError(
+            f"eps={eps} is lost in rounding next to the largest entries of x (up to "
+            f"{np.max(np.abs(x)):.3g}): choose a larger eps"
+        )
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)  # views
     for i in range(flat.size):

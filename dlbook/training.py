@@ -33,6 +33,7 @@ from ._validation import (
     as_available_device,
     as_features,
     as_tensor,
+    call_model,
     check_choice,
     check_float,
     check_int,
@@ -282,6 +283,8 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
     0.5
     """
     logits = as_tensor("logits", logits, ndim=(1, 2))
+    if logits.dtype == torch.bool or logits.is_complex():
+        raise TypeError(f"logits must hold real numbers, got dtype {logits.dtype}")
     y = as_tensor("y", y, ndim=1)
     check_same_length("logits", logits, "y", y)
     if logits.ndim == 2 and logits.shape[1] > 1:
@@ -534,7 +537,7 @@ class TrainingStep:
         if not isinstance(targets, torch.Tensor):
             raise TypeError(f"targets must be a tensor (a batch), got {describe(targets)}")
         with torch.autocast(self.device_type, dtype=self.amp, enabled=self.amp is not None):
-            outputs = self.model(inputs)  # (B, ...)
+            outputs = call_model(self.model, inputs, "inputs")  # (B, ...)
             targets = self.loss.align(outputs, targets, largest_label=largest_label, name=name)
             value = self.loss.fn(outputs, targets)  # autocast computes losses in float32
         self.optimizer.zero_grad(set_to_none=True)
@@ -759,7 +762,7 @@ def _evaluate_source(model: nn.Module, source: _Source) -> dict[str, float]:
     try:
         with torch.no_grad():
             for batch in source.batches(device):
-                outputs = model(batch.inputs)
+                outputs = call_model(model, batch.inputs, source.name)
                 targets = loss.align(
                     outputs, batch.targets, largest_label=batch.largest_label, name=batch.name
                 )
@@ -884,7 +887,7 @@ def predict(model: nn.Module, X: Any, *, batch_size: int = 1024) -> torch.Tensor
                 chunk = as_tensor("a batch of X", chunk)
                 if chunk.is_floating_point() or not keep_integers:
                     chunk = chunk.to(dtype)
-                outputs.append(model(_to(chunk, device)))
+                outputs.append(call_model(model, _to(chunk, device)))
     finally:
         model.train(was_training)
     if not outputs:

@@ -120,7 +120,8 @@ class Spec:
     ``finite=False``: a non-finite result from finite inputs is fine. ``cost``
     divides the number of examples for slow callables. ``setup`` is a context manager
     around each call (restoring global state). ``needs_cuda``: without CUDA, the valid
-    call must be a clear error naming ``device``.
+    call must be a clear error naming ``device``. ``also``: arguments whose name in an
+    error counts as naming any argument (sizes checked against each other).
     """
 
     args: Callable[[], dict[str, Any]] = dict
@@ -136,6 +137,7 @@ class Spec:
     atol: float | None = None
     setup: Callable[[], contextlib.AbstractContextManager[Any]] | None = None
     needs_cuda: bool = False
+    also: tuple[str, ...] = ()
 
 
 def _features() -> torch.Tensor:
@@ -737,7 +739,7 @@ def _judge_error(
         return Outcome(name, param, value, "raw", f"{message} (raised in {_where(err)})")
     if param is None:
         return Outcome(name, param, value, "raw", f"the valid call raised {message}")
-    others = arrays if "shape" in tags else ()
+    others = (*(arrays if "shape" in tags else ()), *spec.also)
     if spec.needs_cuda and not torch.cuda.is_available():
         others = (*others, "device")  # the missing device is refused first
     if names_argument(str(err), param, others):

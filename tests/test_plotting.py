@@ -312,7 +312,7 @@ def test_plot_boundary_vertical_line_and_options():
     [
         ([0.0, 0.0], 0.0, {}, ValueError, "w must not be the zero vector"),
         ([1.0, 0.0, 1.0], 0.0, {}, ValueError, r"w must have shape \(2,\)"),
-        ([1.0, 0.0], 0.0, {"extent": (1, 0, 0, 1)}, ValueError, "extent must be"),
+        ([1.0, 0.0], 0.0, {"extent": (1, 0, 0, 1)}, ValueError, "extent must have xmin < xmax"),
         ([1.0, 0.0], 0.0, {"ax": "axes"}, TypeError, "ax must be a matplotlib Axes"),
     ],
 )
