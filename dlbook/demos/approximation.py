@@ -115,6 +115,8 @@ def tent_map(x: torch.Tensor | np.ndarray) -> torch.Tensor:
     x = as_tensor("x", x)
     if x.is_complex():
         raise TypeError(f"x must hold real numbers, got dtype {x.dtype}")
+    if x.dtype == torch.bool:
+        x = x.to(torch.get_default_dtype())
     return 2 * torch.relu(x) - 4 * torch.relu(x - 0.5)
 
 
@@ -286,6 +288,8 @@ def width_sweep(
         raise TypeError(
             f"f must map a tensor of shape (n,) to one of shape (n,), got {describe(probe)}"
         )
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (list, tuple, range)):
+        raise TypeError(f"widths must be a list of widths, got {describe(widths)}")
     ws = [check_int(f"widths[{i}]", w, minimum=1) for i, w in enumerate(widths)]
     if not ws:
         raise ValueError("widths must hold at least one width")

@@ -18,7 +18,7 @@ import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import as_tensor, check_features, describe
+from .._validation import as_tensor, check_features, check_float, describe
 
 __all__ = ["apply_layer", "plot_cloud", "plot_layer_gallery"]
 
@@ -96,6 +96,7 @@ def plot_cloud(
     ref = P if colour_by is None else as_tensor("colour_by", colour_by).double().numpy()
     if ref.shape != P.shape:
         raise ValueError(f"colour_by must have the shape of points {P.shape}, got {ref.shape}")
+    size = check_float("size", size, minimum=0.0)
     ax = get_axes(ax, figsize=(3, 3))
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)

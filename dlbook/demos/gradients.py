@@ -123,6 +123,11 @@ def vanishing_gradient_experiment(
     >>> p.norms.shape, p.ratio < 1e-3
     (torch.Size([11]), True)
     """
+    if not isinstance(depths, (int, list, tuple)) or isinstance(depths, bool):
+        raise TypeError(f"depths must be an int or a list of ints, got {describe(depths)}")
+    for name, values in (("activations", activations), ("inits", inits)):
+        if not isinstance(values, (str, list, tuple)):
+            raise TypeError(f"{name} must be a name or a list of names, got {describe(values)}")
     depth_list = (depths,) if isinstance(depths, int) else tuple(depths)
     if not depth_list:
         raise ValueError("depths must not be empty")

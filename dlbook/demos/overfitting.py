@@ -115,7 +115,9 @@ def plot_polynomial(
         raise ValueError(f"x_range must be (low, high) with low < high, got {x_range}")
     if color is not None:
         check_color("color", color)
-    if isinstance(x_range, (str, bytes)) or not isinstance(x_range, Sequence) or len(x_range) != 2:
+    if isinstance(x_range, (str, bytes)) or not isinstance(x_range, Sequence):
+        raise TypeError(f"x_range must be a pair (start, stop), got {describe(x_range)}")
+    if len(x_range) != 2:
         raise TypeError(f"x_range must be a pair (start, stop), got {describe(x_range)}")
     start, stop = check_float("x_range[0]", x_range[0]), check_float("x_range[1]", x_range[1])
     ax = get_axes(ax)

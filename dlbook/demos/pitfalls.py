@@ -30,6 +30,7 @@ from torch import nn
 
 from .._validation import (
     as_tensor,
+    call_model,
     check_choice,
     check_classification_data,
     check_float,
@@ -48,6 +49,17 @@ __all__ = [
     "saved_tensor_bytes",
     "training_losses",
 ]
+
+
+def _fits(model: nn.Module, X: torch.Tensor) -> None:
+    """Raise a ValueError naming the model and X when the model cannot take X."""
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            call_model(model, X[:1].to(module_device(model)))
+    finally:
+        model.train(was)
 
 
 def _check_mode(mode: str) -> bool:
@@ -97,6 +109,7 @@ def accumulated_gradient(
     """
     model = copy.deepcopy(check_model("model", model))
     X, y = check_classification_data(X, y, dtype=module_dtype(model))
+    _fits(model, X)
     backward_calls = check_int("backward_calls", backward_calls, minimum=1)
     device = module_device(model)
     X, y = X.to(device), y.to(device)
@@ -160,9 +173,12 @@ def training_losses(
     """
     model = copy.deepcopy(check_model("model", model))
     X, y = check_classification_data(X, y, dtype=module_dtype(model))
+    _fits(model, X)
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    if not list(model.parameters()):
+        raise ValueError("model must have parameters to train, got none")
     generator = make_generator(seed)
     device = module_device(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -230,6 +246,7 @@ def prediction_spread(
     """
     model = copy.deepcopy(check_model("model", model))
     X = as_tensor("X", X, ndim=2).to(module_dtype(model))
+    _fits(model, X)
     if len(X) == 0:
         raise ValueError("X must contain at least one sample, got 0")
     training = _check_mode(mode)
@@ -279,6 +296,7 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     """
     model = copy.deepcopy(check_model("model", model))
     X = as_tensor("X", X, ndim=2).to(module_dtype(model))
+    _fits(model, X)
     if len(X) < 4:
         raise ValueError(f"X must contain at least 4 samples, got {len(X)}")
     training = _check_mode(mode)
@@ -325,6 +343,7 @@ def saved_tensor_bytes(model: nn.Module, X: torch.Tensor, *, no_grad: bool = Fal
     """
     check_model("model", model)
     X = as_tensor("X", X, ndim=(2, 3, 4)).to(module_device(model), module_dtype(model))
+    _fits(model, X)
     if not isinstance(no_grad, bool):
         raise TypeError(f"no_grad must be a bool, got {describe(no_grad)}")
     total = 0
