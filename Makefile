@@ -84,8 +84,10 @@ book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the 
 	$(PY) -m tools.notebooks $(NOTEBOOKS) --toc $(TOC) --build-dir $(BUILD)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
 
+# Test processes (pytest-xdist); PYTEST_JOBS=0 runs in one process (the fuzz report needs it).
+PYTEST_JOBS ?= 2
 test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
-	$(PY) -m pytest tests dlbook -m "not site" -q
+	$(PY) -m pytest tests dlbook -m "not site" -q -n $(PYTEST_JOBS)
 
 test-notebooks: $(STAMP)  ## run every chapter notebook in a bare Colab-like kernel (commit first)
 	$(PY) -m tools.notebook_check $(if $(NOTEBOOK_LATEST),--latest) $(if $(NOTEBOOK_BINDER),--binder)

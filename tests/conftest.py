@@ -14,7 +14,6 @@ set ``max_examples`` themselves (tests/test_package.py checks that).
 
 from __future__ import annotations
 
-import os
 import sys
 
 import matplotlib
@@ -24,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 import torch
-from helpers import HAS_CUDA, REQUIRE_CUDA
+from helpers import HAS_CUDA, REQUIRE_CUDA, choose_profile
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -41,10 +40,13 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-PROFILE = os.environ.get(
-    "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
-)
+PROFILE = choose_profile()
 settings.load_profile(PROFILE)
+
+# The tests run small models: one thread each is fastest, and on a machine shared with
+# other work (or with the other test process of `make test`) PyTorch's default of one
+# thread per core makes them many times slower. dlbook itself never sets this.
+torch.set_num_threads(1)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -44,14 +41,20 @@ def test_the_check_finds_a_fixed_count(tmp_path: Path) -> None:
 
 
 def test_the_ci_profile_raises_the_count() -> None:
-    code = "import conftest; from hypothesis import settings; print(settings.default.max_examples)"
-    counts = {}
-    for profile in ("dev", "ci"):
-        env = {**os.environ, "HYPOTHESIS_PROFILE": profile}
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=TESTS, env=env, capture_output=True, text=True
-        )
-        assert out.returncode == 0, out.stderr
-        counts[profile] = int(out.stdout)
-    assert counts["ci"] >= 5 * counts["dev"]
+    dev, ci = settings.get_profile("dev"), settings.get_profile("ci")
+    assert ci.max_examples >= 5 * dev.max_examples
+    assert dev.derandomize and not ci.derandomize  # make test repeats itself; CI explores
     assert settings.default.deadline is None  # timings on a busy machine are no test
+
+
+def test_the_profile_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import choose_profile
+
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+    assert choose_profile() == "ci"
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
+    assert choose_profile() == "dev"
+    monkeypatch.delenv("CI")
+    monkeypatch.delenv("HYPOTHESIS_PROFILE")
+    assert choose_profile() == "dev"
