@@ -125,6 +125,9 @@ def plot_points(
     """
     size = check_float("size", size, minimum=0.0)
     X = as_tensor("X", X, ndim=2).detach().cpu()
+    if X.is_complex():
+        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
+    X = X.double()  # any real dtype (bfloat16 has no NumPy twin)
     y = as_tensor("y", y, ndim=1).detach().cpu()
     check_features("X", X, 2)
     if len(X) != len(y):
@@ -524,7 +527,10 @@ def plot_boundary(
     if len(w_t) != 2:
         raise ValueError(f"w must have shape (2,), got {tuple(w_t.shape)}")
     w_np = w_t.numpy()
-    bias = float(as_tensor("b", b, ndim=0))
+    b_t = as_tensor("b", b, ndim=0)
+    if b_t.is_complex():
+        raise TypeError(f"b must be a real number, got {describe(b)}")
+    bias = float(b_t)
     norm2 = float(w_np @ w_np)
     if norm2 == 0.0:
         raise ValueError("w must not be the zero vector: the boundary would not be a line")

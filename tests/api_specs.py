@@ -810,6 +810,7 @@ SPECS: dict[str, Spec] = {
     ),
     # linear
     "linear.Perceptron": Spec(
+        also=("X",),
         call=lambda n_features=2, lr=1.0, X=None, y=None, max_epochs=5: dlbook.linear.Perceptron(
             n_features, lr=lr
         ).fit(
