@@ -142,6 +142,11 @@ def plot_layer_gallery(
         raise TypeError(
             f"layers must be a non-empty dict of title -> layer, got {describe(layers)}"
         )
+    for title, layer in layers.items():
+        if not callable(layer):
+            raise TypeError(
+                f"layers[{title!r}] must be a module or a function, got {describe(layer)}"
+            )
     X_np = as_tensor("X", X, ndim=2).detach().cpu().double().numpy()
     if axes is None:
         _, grid = plt.subplots(1, len(layers) + 1, figsize=(2.3 * (len(layers) + 1), 2.5))

@@ -46,6 +46,8 @@ def ravine(w: torch.Tensor, *, curvature: float = 20.0) -> torch.Tensor:
     tensor(10.5000)
     """
     w = as_tensor("w", w, ndim=(1, 2))
+    if not w.is_floating_point():
+        w = w.double()  # integer squares overflow
     if w.shape[-1] != 2:
         raise ValueError(
             f"w must have 2 coordinates in its last dimension, got shape {tuple(w.shape)}"

@@ -111,8 +111,6 @@ def plot_polynomial(
     >>> len(ax.lines)
     1
     """
-    if len(x_range) != 2 or not x_range[0] < x_range[1]:
-        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range}")
     if color is not None:
         check_color("color", color)
     if isinstance(x_range, (str, bytes)) or not isinstance(x_range, Sequence):
@@ -120,6 +118,8 @@ def plot_polynomial(
     if len(x_range) != 2:
         raise TypeError(f"x_range must be a pair (start, stop), got {describe(x_range)}")
     start, stop = check_float("x_range[0]", x_range[0]), check_float("x_range[1]", x_range[1])
+    if not start < stop:
+        raise ValueError(f"x_range must be (low, high) with low < high, got {tuple(x_range)}")
     ax = get_axes(ax)
     grid = torch.linspace(start, stop, 300, dtype=torch.float64)
     values = polynomial_predict(coefficients, grid).cpu().numpy()

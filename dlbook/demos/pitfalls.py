@@ -111,6 +111,15 @@ def accumulated_gradient(
     X, y = check_classification_data(X, y, dtype=module_dtype(model))
     _fits(model, X)
     backward_calls = check_int("backward_calls", backward_calls, minimum=1)
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("model must have parameters that require gradients, got none")
+    with torch.no_grad():
+        n_outputs = call_model(model, X[:1].to(module_device(model))).shape[-1]
+    if len(y) and int(y.max()) >= n_outputs:
+        raise ValueError(
+            f"y must hold class labels in [0, {n_outputs}) for a model with {n_outputs} "
+            f"outputs, got the label {int(y.max())}"
+        )
     device = module_device(model)
     X, y = X.to(device), y.to(device)
     model.zero_grad(set_to_none=True)
