@@ -147,7 +147,9 @@ def plot_layer_gallery(
             raise TypeError(
                 f"layers[{title!r}] must be a module or a function, got {describe(layer)}"
             )
-    X_np = as_tensor("X", X, ndim=2).detach().cpu().double().numpy()
+    X_t = as_tensor("X", X, ndim=2).detach().cpu()
+    check_features("X", X_t, 2)
+    X_np = X_t.double().numpy()
     if axes is None:
         _, grid = plt.subplots(1, len(layers) + 1, figsize=(2.3 * (len(layers) + 1), 2.5))
         axes = list(np.atleast_1d(grid))
