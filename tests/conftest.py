@@ -6,10 +6,10 @@ marked ``site`` check the built site and run only when asked for
 (``pytest -m site``), after ``make book``.
 
 Hypothesis profiles: ``dev`` (the default: few examples, the same ones on every
-run, so that ``make test`` takes seconds) and ``ci`` (many examples, freshly drawn),
+run, so that ``make test`` takes seconds) and ``ci`` (ten times as many, freshly drawn),
 chosen by ``HYPOTHESIS_PROFILE``; on a CI runner (``CI=true``) ``ci`` is the
 default. Property tests take their number of examples from the profile and never
-set ``max_examples`` themselves (tests/test_package.py checks that).
+set ``max_examples`` themselves (tests/test_hypothesis_profiles.py checks that).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
-    max_examples=100,
+    max_examples=200,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],

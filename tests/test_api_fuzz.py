@@ -3,7 +3,7 @@
 Every callable exported by a public module is called validly (and compared with its
 reference), then with one argument replaced by a drawn variant; see tests/api_fuzz.py
 for what is drawn and how an outcome is judged, tests/api_specs.py for how each
-callable is called. The number of cases follows the hypothesis profile: half its
+callable is called. The number of cases follows the hypothesis profile: a quarter of its
 ``max_examples`` per callable, less for slow ones (``HYPOTHESIS_PROFILE=ci`` raises
 it; tests/conftest.py).
 """
@@ -63,7 +63,7 @@ def test_bad_input_gets_a_correct_result_or_a_clear_error(name: str) -> None:
     if not params:
         return  # nothing to vary: the valid call is the whole test
 
-    @settings(max_examples=max(1, settings.default.max_examples // (2 * spec.cost)))
+    @settings(max_examples=max(1, settings.default.max_examples // (4 * spec.cost)))
     @given(st.data())
     def case(data: st.DataObject) -> None:
         kwargs, param, tags = fz.draw_case(data, name, obj, spec, params)
