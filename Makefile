@@ -117,8 +117,10 @@ $(AXE): tests/site/package.json tests/site/package-lock.json
 	cd tests/site && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Test processes (pytest-xdist); PYTEST_JOBS=0 runs in one process (the fuzz report needs it).
+PYTEST_JOBS ?= 2
 test: $(STAMP)  ## unit tests of dlbook (CUDA tests skip without a GPU)
-	$(PY) -m pytest tests dlbook -m "not site" -q
+	$(PY) -m pytest tests dlbook -m "not site" -q -n $(PYTEST_JOBS)
 
 test-notebooks: $(STAMP)  ## run every chapter notebook in a bare Colab-like kernel (commit first)
 	$(PY) -m tools.notebook_check $(if $(NOTEBOOK_LATEST),--latest) $(if $(NOTEBOOK_BINDER),--binder)

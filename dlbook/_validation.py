@@ -87,7 +87,10 @@ def check_seed(name: str, value: Any) -> int | None:
     """Return a seed: ``None`` or a non-negative integer."""
     if value is None:
         return None
-    return check_int(name, value, minimum=0)
+    seed = check_int(name, value, minimum=0)
+    if seed >= 2**63:
+        raise ValueError(f"{name} must be below 2**63 (PyTorch's limit), got {seed}")
+    return seed
 
 
 def as_tensor(
@@ -133,6 +136,46 @@ def as_tensor(
     return tensor
 
 
+def check_dtype(name: str, value: Any, *, floating: bool = True) -> torch.dtype:
+    """Return ``value`` if it is a ``torch.dtype`` (a floating one when ``floating``)."""
+    if not isinstance(value, torch.dtype):
+        raise TypeError(
+            f"{name} must be a torch.dtype such as torch.float32, got {describe(value)}"
+        )
+    if floating and not value.is_floating_point:
+        raise ValueError(f"{name} must be a floating-point torch.dtype, got {value}")
+    return value
+
+
+def check_callable(name: str, value: Any) -> Any:
+    """Return ``value`` if it can be called."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {describe(value)}")
+    return value
+
+
+def check_color(name: str, value: Any) -> Any:
+    """Return ``value`` if matplotlib reads it as a colour ("C0", "#0072B2", (r, g, b))."""
+    from matplotlib.colors import is_color_like
+
+    if isinstance(value, bool) or not is_color_like(value):
+        raise ValueError(
+            f"{name} must be a matplotlib colour such as 'C0' or '#0072B2', got {describe(value)}"
+        )
+    return value
+
+
+def check_sequence(name: str, value: Any, *, length: int | None = None) -> list[Any]:
+    """Return ``value`` as a list if it is a sequence (not a string) of ``length`` items."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        if not (isinstance(value, torch.Tensor) and value.ndim == 1):
+            raise TypeError(f"{name} must be a sequence such as a list, got {describe(value)}")
+    items = list(value)
+    if length is not None and len(items) != length:
+        raise ValueError(f"{name} must have {length} entries, got {len(items)}")
+    return items
+
+
 def check_features(name: str, X: torch.Tensor, n_features: int) -> None:
     """Raise if a 2-D ``X`` does not have ``n_features`` columns."""
     if X.ndim != 2 or X.shape[1] != n_features:
@@ -164,6 +207,23 @@ def check_model(name: str, model: Any) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module, got {describe(model)}")
     return model
+
+
+_OUT_OF_MEMORY = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+
+
+def call_model(model: Any, inputs: torch.Tensor, name: str = "X") -> Any:
+    """``model(inputs)``, turning the RuntimeError of a model that cannot take them into a
+    ValueError naming the model and the inputs (a feature count or dtype that does not fit)."""
+    try:
+        return model(inputs)
+    except _OUT_OF_MEMORY:
+        raise
+    except RuntimeError as err:
+        raise ValueError(
+            f"model cannot take {name} of shape {tuple(inputs.shape)} and dtype "
+            f"{inputs.dtype}: {err}"
+        ) from err
 
 
 def as_binary(name: str, x: Any, *, ndim: int | Sequence[int] = (1, 2)) -> torch.Tensor:

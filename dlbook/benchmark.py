@@ -38,14 +38,14 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from . import devices
 from ._validation import (
-    as_device,
+    as_available_device,
     as_tensor,
     check_float,
     check_int,
     check_same_length,
     describe,
 )
-from .devices import module_device
+from .devices import module_device, module_dtype
 from .seeding import make_generator
 from .training import TrainingStep
 
@@ -177,9 +177,11 @@ def time_function(
 
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {describe(fn)}")
-    device = as_device("device", device)
+    device = as_available_device("device", device)
     warmup = check_int("warmup", warmup, minimum=0)
-    min_run_time = check_float("min_run_time", min_run_time, minimum=0.0, strict_minimum=True)
+    min_run_time = check_float(
+        "min_run_time", min_run_time, minimum=0.0, strict_minimum=True, maximum=3600.0
+    )
     threads = (
         torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
     )
@@ -263,9 +265,9 @@ def linear_training_flop(model: nn.Module, batch_size: int) -> int:
     return 6 * weights * batch_size
 
 
-def _check_dtype(dtype: Any) -> torch.dtype:
+def _check_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {describe(dtype)}")
+        raise TypeError(f"{name} must be a floating-point torch.dtype, got {describe(dtype)}")
     return dtype
 
 
@@ -310,7 +312,7 @@ def benchmark_matmul(
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
         raise TypeError(f"sizes must be a non-empty sequence of integers, got {describe(sizes)}")
     sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
-    device = as_device("device", device)
+    device = as_available_device("device", device)
     dtype = _check_dtype(dtype)
     generator = make_generator(seed)
     rows = []
@@ -397,20 +399,20 @@ def benchmark_training_step(
     if not linears:
         raise ValueError("model must contain nn.Linear layers (first and last), got none")
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    device = module_device(model) if device is None else as_device("device", device)
+    device = module_device(model) if device is None else as_available_device("device", device)
     if autocast_dtype is not None:
-        autocast_dtype = _check_dtype(autocast_dtype)
+        autocast_dtype = _check_dtype(autocast_dtype, "autocast_dtype")
         if autocast_dtype not in (torch.bfloat16, torch.float16):
             raise ValueError(
                 f"autocast_dtype must be torch.bfloat16 or torch.float16, got {autocast_dtype}"
             )
     generator = make_generator(seed)
     n_in, n_classes = linears[0].in_features, linears[-1].out_features
-    X = torch.randn(batch_size, n_in, generator=generator).to(device)
-    y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
     if not isinstance(compiled, bool):
         raise TypeError(f"compiled must be a bool, got {describe(compiled)}")
     model = copy.deepcopy(model).to(device).train()
+    X = torch.randn(batch_size, n_in, generator=generator).to(device, module_dtype(model))
+    y = torch.randint(0, n_classes, (batch_size,), generator=generator).to(device)
     if compiled:
         model = torch.compile(model)  # type: ignore[assignment]
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
@@ -537,7 +539,7 @@ def benchmark_transfer(
         or megabytes <= 0
     ):
         raise ValueError(f"megabytes must be a positive number, got {describe(megabytes)}")
-    device = as_device("device", device)
+    device = as_available_device("device", device)
     if device.type != "cuda":
         raise ValueError(
             f"device must be a CUDA device for a transfer benchmark, got {device.type}"
@@ -670,8 +672,15 @@ def markdown_table(
         raise TypeError(
             f"columns must be a non-empty mapping of header to format, got {describe(columns)}"
         )
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for header, fmt in columns.items():
+        if not isinstance(fmt, str):
+            raise TypeError(f"columns[{header!r}] must be a format string, got {describe(fmt)}")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be a sequence of mappings, got {describe(rows)}")
+    lines = ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]
     for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"rows[{i}] must be a mapping of column values, got {describe(row)}")
         try:
             cells = [fmt.format(**row) for fmt in columns.values()]
         except KeyError as err:

@@ -32,6 +32,7 @@ from ._validation import (
     check_int,
     check_same_length,
     check_seed,
+    check_sequence,
     describe,
 )
 from .seeding import make_generator
@@ -611,10 +612,15 @@ def gaussian_cloud(
     (5, 2)
     """
     n = check_int("n_samples", n_samples, minimum=1)
-    if len(mean) != 2 or len(scale) != 2:
-        raise ValueError(f"mean and scale must have 2 entries each, got {mean} and {scale}")
+    centre = [
+        check_float(f"mean[{i}]", v) for i, v in enumerate(check_sequence("mean", mean, length=2))
+    ]
+    spread = [
+        check_float(f"scale[{i}]", v, minimum=0.0)
+        for i, v in enumerate(check_sequence("scale", scale, length=2))
+    ]
     rng = np.random.default_rng(check_seed("seed", seed))
-    return np.asarray(mean) + rng.standard_normal((n, 2)) * np.asarray(scale)
+    return np.asarray(centre) + rng.standard_normal((n, 2)) * np.asarray(spread)
 
 
 # ------------------------------------------------------------- grouped and sequential

@@ -16,7 +16,9 @@ import os
 import shutil
 import struct
 import tempfile
+import time
 import urllib.request
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +198,15 @@ def default_data_dir() -> Path:
     return Path(cache) / "dlbook"
 
 
+def _as_path(name: str, value: Any) -> Path:
+    if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {describe(value)}")
+    path = Path(value)
+    if not str(value):
+        raise ValueError(f"{name} must not be empty")
+    return path
+
+
 def sha256sum(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 digest of a file, read in chunks.
 
@@ -218,18 +229,61 @@ def sha256sum(path: str | os.PathLike[str]) -> str:
     'e3b0c44298fc1c14'
     """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open(_as_path("path", path), "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+#: A partial download is named ``.<file>.<pid>.<random>.part``: the process that writes it.
+_PART_SUFFIX = ".part"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove_stale_parts(path: Path) -> list[Path]:
+    """Delete partial downloads of ``path`` left by processes that no longer run.
+
+    A download killed with SIGKILL (or a power cut) cannot clean up after
+    itself; the next download of the same file does. Partial files of a
+    download still running (another process, or another thread of this one)
+    are left alone.
+    """
+    removed = []
+    for part in path.parent.glob(f".{path.name}.*{_PART_SUFFIX}"):
+        fields = part.name[len(path.name) + 2 : -len(_PART_SUFFIX)].split(".")
+        if not fields[0].isdigit() or _pid_alive(int(fields[0])):
+            continue
+        try:
+            part.unlink()
+            removed.append(part)
+        except FileNotFoundError:  # removed by someone else meanwhile
+            pass
+    # Partial files of earlier versions of dlbook (<file><random>.part) carry no pid.
+    for part in path.parent.glob(f"{path.name}*{_PART_SUFFIX}"):
+        if part != path and time.time() - part.stat().st_mtime > 3600:
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
 def download(url: str, path: str | os.PathLike[str], *, sha256: str, timeout: float = 60.0) -> Path:
     """Download ``url`` to ``path`` unless a file with the right checksum is already there.
 
-    The data go to a temporary file in the same directory that is renamed to
-    ``path`` only once its SHA-256 matches, so an interrupted or corrupted
-    download never leaves a file that looks valid.
+    The data go to a temporary file in the same directory, named after the
+    process that writes it, and are renamed to ``path`` only once their
+    SHA-256 matches, so an interrupted or corrupted download never leaves a
+    file that looks valid. A temporary file is removed when the download fails;
+    one left by a process that was killed outright is removed by the next
+    download of the same file.
 
     Parameters
     ----------
@@ -250,22 +304,36 @@ def download(url: str, path: str | os.PathLike[str], *, sha256: str, timeout: fl
     Raises
     ------
     ValueError
-        If the downloaded data do not have the expected checksum.
+        If the downloaded data do not have the expected checksum, or ``url``
+        is not a URL.
     OSError
         If the URL cannot be read.
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be a string, got {describe(url)}")
-    if not isinstance(sha256, str) or len(sha256) != 64:
+    path = _as_path("path", path)
+    if (
+        not isinstance(sha256, str)
+        or len(sha256) != 64
+        or any(c not in "0123456789abcdefABCDEF" for c in sha256)
+    ):
         raise ValueError(f"sha256 must be a 64-character hex digest, got {describe(sha256)}")
-    path = Path(path)
+    timeout = check_float("timeout", timeout, minimum=0.0, strict_minimum=True)
     if path.exists() and sha256sum(path) == sha256.lower():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    _remove_stale_parts(path)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_PART_SUFFIX
+    )
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as src:
-            shutil.copyfileobj(src, out)
+        with os.fdopen(handle, "wb") as out:
+            try:
+                source = urllib.request.urlopen(url, timeout=timeout)
+            except ValueError as err:  # not a URL at all
+                raise ValueError(f"url must be a URL such as https://..., got {url!r}") from err
+            with source:
+                shutil.copyfileobj(source, out)
         got = sha256sum(temporary)
         if got != sha256.lower():
             raise ValueError(f"checksum mismatch for {url}: expected SHA-256 {sha256}, got {got}")
@@ -306,7 +374,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the header is malformed or the data are shorter or longer than it says.
+        If the header is malformed, the data are shorter or longer than it
+        says, or a ``.gz`` file is truncated or not gzip data.
 
     Examples
     --------
@@ -317,12 +386,20 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ...     read_idx(p)
     array([7, 8, 9], dtype=uint8)
     """
-    path = Path(path)
+    path = _as_path("path", path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        raw = handle.read()
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise ValueError(
+            f"{path} is not a complete gzip file ({type(err).__name__}: {err}); delete it "
+            "and download it again"
+        ) from err
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"{path} is not an IDX file: it must start with two zero bytes")
+        raise ValueError(
+            f"path {str(path)!r} is not an IDX file: it must start with two zero bytes"
+        )
     code, ndim = raw[2], raw[3]
     if code not in _IDX_TYPES:
         raise ValueError(f"{path} has unknown IDX type code {code:#04x}")
@@ -375,7 +452,16 @@ def load_mnist(
         Digit labels 0-9.
     """
     check_choice("split", split, MNIST_FILES)
-    root_path = default_data_dir() / "mnist" if root is None else Path(root)
+    root_path = default_data_dir() / "mnist" if root is None else _as_path("root", root)
+    if isinstance(mirrors, (str, bytes)):
+        raise TypeError(
+            f"mirrors must be a sequence of URL strings, got one string {mirrors!r}: "
+            "pass [url] for a single mirror"
+        )
+    if mirrors is not None and not isinstance(mirrors, (list, tuple)):
+        raise TypeError(f"mirrors must be a list or tuple of URL strings, got {describe(mirrors)}")
+    if not isinstance(download_missing, bool):
+        raise TypeError(f"download_missing must be a bool, got {describe(download_missing)}")
     bases = MNIST_MIRRORS if mirrors is None else tuple(mirrors)
     if not bases or not all(isinstance(b, str) for b in bases):
         raise ValueError(

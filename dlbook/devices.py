@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import torch
 
-from ._validation import as_device, check_choice, describe
+from ._validation import as_available_device, check_choice, describe
 
 __all__ = [
     "describe_device",
@@ -91,7 +91,7 @@ def synchronize(device: torch.device | str | None = None) -> None:
     --------
     >>> synchronize("cpu")
     """
-    device = as_device("device", device)
+    device = as_available_device("device", device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
@@ -149,7 +149,7 @@ def describe_device(device: torch.device | str | None = None) -> str:
     >>> describe_device("cpu").startswith("cpu")
     True
     """
-    device = get_device() if device is None else torch.device(device)
+    device = get_device() if device is None else as_available_device("device", device)
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         memory = props.total_memory / 2**30
@@ -209,7 +209,11 @@ def environment(packages: tuple[str, ...] = ("numpy", "matplotlib", "dlbook")) -
     >>> info["PyTorch"] == torch.__version__
     True
     """
-    if isinstance(packages, str) or not all(isinstance(p, str) for p in packages):
+    if (
+        isinstance(packages, str)
+        or not isinstance(packages, (tuple, list))
+        or not all(isinstance(p, str) for p in packages)
+    ):
         raise TypeError(f"packages must be a tuple of distribution names, got {describe(packages)}")
     machine = machine_info()
     if machine["gpus"]:

@@ -20,6 +20,7 @@ from torch import nn
 
 from ._validation import (
     as_features,
+    call_model,
     check_float,
     check_int,
     check_model,
@@ -94,7 +95,7 @@ def gradient_norms(
     if not layers:
         raise ValueError("model has no linear or convolutional layer to measure")
     device = module_device(model)
-    outputs = model(X.to(device))
+    outputs = call_model(model, X.to(device))
     value = loss_.fn(outputs, loss_.align(outputs, targets.to(device), largest_label=largest))
     weights = [module.weight for _, module in layers if isinstance(module.weight, torch.Tensor)]
     grads = torch.autograd.grad(value, weights, allow_unused=True)
@@ -167,6 +168,12 @@ def clip_grad_norm_(parameters: Iterable[torch.Tensor], max_norm: float) -> floa
     """
     if isinstance(parameters, torch.Tensor):
         parameters = [parameters]
+    if isinstance(parameters, (str, bytes)) or not hasattr(parameters, "__iter__"):
+        raise TypeError(f"parameters must be an iterable of tensors, got {describe(parameters)}")
+    parameters = list(parameters)
+    for i, p in enumerate(parameters):
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"parameters[{i}] must be a tensor, got {describe(p)}")
     max_norm = check_float("max_norm", max_norm, minimum=0.0, strict_minimum=True)
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
@@ -215,11 +222,19 @@ def count_linear_pieces(
     if not callable(f):
         raise TypeError(f"f must be a function or module, got {describe(f)}")
     resolution = check_int("resolution", resolution, minimum=3)
+    lo, hi = check_float("lo", lo), check_float("hi", hi)
+    tol = check_float("tol", tol, minimum=0.0)
     if not hi > lo:
         raise ValueError(f"hi must be greater than lo, got lo={lo}, hi={hi}")
     x = torch.linspace(lo, hi, resolution, dtype=torch.float64)[:, None]
     with torch.no_grad():
-        y = f(x).reshape(-1).double()
+        y = f(x)
+    if not isinstance(y, torch.Tensor) or y.numel() != resolution:
+        raise TypeError(
+            f"f must map a tensor of shape ({resolution}, 1) to one value per row, got "
+            f"{describe(y)}"
+        )
+    y = y.reshape(-1).double()
     slope = torch.diff(y) / torch.diff(x.reshape(-1))
     changes = (torch.diff(slope).abs() > tol * max(1.0, float(slope.abs().max()))).int()
     # a kink inside one grid cell shows up as two consecutive slope changes

@@ -6,6 +6,12 @@ the NumPy engine of :mod:`dlbook.scratch` and PyTorch code share one
 implementation. The trick throughout is to subtract the largest logit before
 exponentiating: ``exp(x - max(x))`` never overflows, and the shift cancels in
 every ratio.
+
+Infinite logits get their limits: the ``+inf`` entries of a row share all of its
+probability (``softmax([inf, 0]) = [1, 0]``) and ``-inf`` entries get probability
+0. NaN propagates: a row holding a NaN gives NaN, never a number that looks
+fine. An empty class axis, or an empty batch averaged with ``reduction="mean"``,
+is an error.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from ._validation import check_float, check_int, describe
+from ._validation import as_tensor, check_float, check_int, describe
 
 __all__ = [
     "binary_cross_entropy_with_logits",
@@ -34,17 +40,76 @@ Array = TypeVar("Array", np.ndarray, torch.Tensor)
 def _as_float(name: str, x: Any) -> Any:
     """Return a floating tensor unchanged, or a floating NumPy array for anything else."""
     if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"{name} must hold real numbers, got {describe(x)}")
         if not x.is_floating_point():
             x = x.to(torch.get_default_dtype())
         return x
     if isinstance(x, (np.ndarray, list, tuple, numbers.Real)) and not isinstance(x, bool):
-        array = np.asarray(x)
+        try:
+            array = np.asarray(x)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array of real numbers, got {describe(x)}") from err
         if array.dtype.kind in "biu":
             array = array.astype(np.float64)
         if array.dtype.kind != "f":
             raise TypeError(f"{name} must hold real numbers, got {describe(x)}")
         return array
     raise TypeError(f"{name} must be a NumPy array or a tensor, got {describe(x)}")
+
+
+def _like(name: str, value: Any, like: Any) -> Any:
+    """``value`` as a tensor on ``like``'s device, or as a NumPy array, checked for its type."""
+    if isinstance(like, torch.Tensor):
+        return as_tensor(name, value).to(like.device)
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu()
+        value = value.float() if value.dtype == torch.bfloat16 else value
+        value = value.numpy()
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of numbers, got {describe(value)}") from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of numbers, got {describe(value)}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def _nonempty(name: str, x: Any, axis: int) -> None:
+    if x.ndim and x.shape[axis] == 0:
+        raise ValueError(
+            f"{name} must have at least one entry along axis {axis}, got shape {tuple(x.shape)}"
+        )
+
+
+def _limits(scaled: Any, axis: int) -> tuple[Any, Any, Any]:
+    """Rows (along ``axis``) holding +inf and no NaN, the +inf entries, and their count."""
+    if isinstance(scaled, torch.Tensor):
+        pos = torch.isposinf(scaled)
+        nan = torch.isnan(scaled).any(dim=axis, keepdim=True)
+        has = pos.any(dim=axis, keepdim=True) & ~nan
+        return has, pos, pos.sum(dim=axis, keepdim=True)
+    pos = np.isposinf(scaled)
+    nan = np.isnan(scaled).any(axis=axis, keepdims=True)
+    has = pos.any(axis=axis, keepdims=True) & ~nan
+    return has, pos, pos.sum(axis=axis, keepdims=True)
+
+
+def _shift(scaled: Any, axis: int, has: Any) -> Any:
+    """``x - max(x)`` along ``axis``; rows with +inf (``has``) become 0, the limit is taken apart.
+
+    The maximum is treated as a constant (detached): the shift cancels, so its
+    gradient is zero, and rows of only -inf are left unshifted.
+    """
+    if isinstance(scaled, torch.Tensor):
+        safe = torch.where(has, torch.zeros_like(scaled), scaled)
+        m = safe.amax(dim=axis, keepdim=True).detach()
+        return safe - torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+    safe_array = np.where(has, 0.0, scaled).astype(scaled.dtype)
+    m = np.max(safe_array, axis=axis, keepdims=True)
+    return safe_array - np.where(np.isfinite(m), m, 0.0).astype(scaled.dtype)
 
 
 def _axis(name: str, axis: Any, ndim: int) -> int:
@@ -87,6 +152,7 @@ def logsumexp(x: Array, axis: int = -1, *, keepdims: bool = False) -> Array:
     """
     x = _as_float("x", x)
     axis = _axis("axis", axis, x.ndim)
+    _nonempty("x", x, axis)
     if isinstance(x, torch.Tensor):
         m = x.amax(dim=axis, keepdim=True).detach()
         m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
@@ -114,7 +180,9 @@ def softmax(x: Array, axis: int = -1, *, temperature: float = 1.0) -> Array:
     Returns
     -------
     array or Tensor of the same shape
-        Non-negative, summing to one along ``axis``.
+        Non-negative, summing to one along ``axis``. A row with ``+inf``
+        entries shares its probability among them; ``-inf`` entries get 0; a
+        row with a NaN is NaN.
 
     Examples
     --------
@@ -122,18 +190,26 @@ def softmax(x: Array, axis: int = -1, *, temperature: float = 1.0) -> Array:
     array([0.659, 0.242, 0.099])
     >>> softmax(np.array([1e4, 0.0], dtype=np.float32))  # no overflow
     array([1., 0.], dtype=float32)
+    >>> softmax(np.array([np.inf, 0.0, -np.inf]))  # the limits
+    array([1., 0., 0.])
     """
     x = _as_float("x", x)
     axis = _axis("axis", axis, x.ndim)
     t = _temperature(temperature)
+    _nonempty("x", x, axis)
     scaled = x / t
+    has, pos, count = _limits(scaled, axis)
+    shifted = _shift(scaled, axis, has)
     if isinstance(scaled, torch.Tensor):
-        shifted = scaled - scaled.amax(dim=axis, keepdim=True).detach()
         e = torch.exp(shifted)
-        return e / e.sum(dim=axis, keepdim=True)
-    shifted = scaled - np.max(scaled, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+        p = e / e.sum(dim=axis, keepdim=True)
+        limit = pos.to(p.dtype) / count.clamp_min(1).to(p.dtype)  # +inf entries share all
+        return torch.where(has, limit, p)
+    with np.errstate(invalid="ignore"):  # 0 / 0 in rows of NaN or only -inf: NaN
+        e = np.exp(shifted)
+        p = e / np.sum(e, axis=axis, keepdims=True)
+    limit = (pos / np.maximum(count, 1)).astype(p.dtype)
+    return np.where(has, limit, p)
 
 
 def log_softmax(x: Array, axis: int = -1, *, temperature: float = 1.0) -> Array:
@@ -148,7 +224,8 @@ def log_softmax(x: Array, axis: int = -1, *, temperature: float = 1.0) -> Array:
     Returns
     -------
     array or Tensor of the same shape
-        Non-positive values whose exponentials sum to one along ``axis``.
+        Non-positive values whose exponentials sum to one along ``axis``, with
+        the limits of :func:`softmax` for infinite logits.
 
     Examples
     --------
@@ -158,12 +235,19 @@ def log_softmax(x: Array, axis: int = -1, *, temperature: float = 1.0) -> Array:
     x = _as_float("x", x)
     axis = _axis("axis", axis, x.ndim)
     scaled = x / _temperature(temperature)
+    _nonempty("x", x, axis)
+    has, pos, count = _limits(scaled, axis)
     # (x - m) - log(sum(exp(x - m))): subtracting m first keeps float32 precision
+    shifted = _shift(scaled, axis, has)
     if isinstance(scaled, torch.Tensor):
-        shifted = scaled - scaled.amax(dim=axis, keepdim=True).detach()
-        return shifted - torch.log(torch.exp(shifted).sum(dim=axis, keepdim=True))
-    shifted = scaled - np.max(scaled, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        logp = shifted - torch.log(torch.exp(shifted).sum(dim=axis, keepdim=True))
+        share = -torch.log(count.clamp_min(1).to(logp.dtype))  # log(1 / count) for +inf entries
+        limit = torch.where(pos, share, torch.full_like(logp, -torch.inf))
+        return torch.where(has, limit, logp)
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows of NaN or only -inf
+        logp = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    limit = np.where(pos, -np.log(np.maximum(count, 1)), -np.inf).astype(logp.dtype)
+    return np.where(has, limit, logp)
 
 
 def naive_softmax(x: Array, axis: int = -1) -> Array:
@@ -199,12 +283,10 @@ def naive_softmax(x: Array, axis: int = -1) -> Array:
 
 
 def _targets(target: Any, n: int, n_classes: int, like: Any) -> Any:
-    t: Any
-    if isinstance(like, torch.Tensor):
-        t = torch.as_tensor(target, device=like.device)
+    t: Any = _like("target", target, like)
+    if isinstance(t, torch.Tensor):
         bad = t.is_floating_point() or t.is_complex() or t.dtype == torch.bool
     else:
-        t = np.asarray(target)
         bad = t.dtype.kind not in "iu"
     if bad:
         raise TypeError(f"target must hold integer class indices, got {describe(target)}")
@@ -216,6 +298,16 @@ def _targets(target: Any, n: int, n_classes: int, like: Any) -> Any:
             f"{int(t.min())} to {int(t.max())}"
         )
     return t.long() if isinstance(t, torch.Tensor) else t.astype(np.int64)
+
+
+def _check_reduction(reduction: Any, n: int, name: str) -> None:
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {describe(reduction)}")
+    if reduction == "mean" and n == 0:
+        raise ValueError(
+            f"{name} must hold at least one sample for reduction='mean' (the mean of an "
+            "empty batch is undefined), got 0"
+        )
 
 
 def cross_entropy(logits: Array, target: Any, *, reduction: str = "mean") -> Array:
@@ -231,7 +323,9 @@ def cross_entropy(logits: Array, target: Any, *, reduction: str = "mean") -> Arr
     Returns
     -------
     array or Tensor
-        A scalar, or shape (n_samples,) for ``reduction="none"``.
+        A scalar, or shape (n_samples,) for ``reduction="none"``. A ``+inf``
+        logit at the target (and nowhere else in its row) costs 0, one
+        elsewhere costs ``+inf``.
 
     Examples
     --------
@@ -243,9 +337,10 @@ def cross_entropy(logits: Array, target: Any, *, reduction: str = "mean") -> Arr
         raise ValueError(
             f"logits must have shape (n_samples, n_classes), got {tuple(logits.shape)}"
         )
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(reduction, len(logits), "logits")
     n, k = logits.shape
+    if k == 0:
+        raise ValueError(f"logits must have at least one class, got shape {tuple(logits.shape)}")
     t = _targets(target, n, k, logits)
     logp = log_softmax(logits, axis=1)
     if isinstance(logp, torch.Tensor):
@@ -263,7 +358,9 @@ def binary_cross_entropy_with_logits(
     """Binary cross-entropy of labels in [0, 1] given logits, without computing sigmoid first.
 
     Uses ``max(z, 0) - z * y + log(1 + exp(-|z|))``, which equals
-    ``-y log sigmoid(z) - (1 - y) log(1 - sigmoid(z))`` and never overflows.
+    ``-y log sigmoid(z) - (1 - y) log(1 - sigmoid(z))`` and never overflows; an
+    infinite logit gets the limit (0 for ``z = +inf, y = 1``, ``+inf`` for
+    ``z = +inf, y < 1``). NaN logits give NaN; NaN targets are an error.
 
     Parameters
     ----------
@@ -285,23 +382,34 @@ def binary_cross_entropy_with_logits(
     10000.0
     """
     z = _as_float("logits", logits)
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    y: Any
+    _check_reduction(reduction, z.numel() if isinstance(z, torch.Tensor) else z.size, "logits")
+    y: Any = _like("target", target, z)
+    if tuple(y.shape) != tuple(z.shape):
+        raise ValueError(
+            f"target must have the shape of logits {tuple(z.shape)}, got {tuple(y.shape)}"
+        )
+    if y.size if isinstance(y, np.ndarray) else y.numel():  # NaN was refused by _like
+        if float(y.min()) < 0 or float(y.max()) > 1:
+            raise ValueError(
+                f"target must hold values in [0, 1], got values from {float(y.min())} to "
+                f"{float(y.max())}"
+            )
+    linear: Any
+    losses: Any
+    # max(z, 0) - z y, written so that a sure right answer (z = +inf with y = 1, or
+    # z = -inf with y = 0) costs 0 instead of inf - inf = NaN.
     if isinstance(z, torch.Tensor):
-        y = torch.as_tensor(target, dtype=z.dtype, device=z.device)
-        xp_shape = tuple(y.shape)
+        y = y.to(z.dtype)
+        zero = torch.zeros_like(z)
+        linear = torch.where(
+            z >= 0, torch.where(y == 1, zero, z * (1 - y)), torch.where(y == 0, zero, -z * y)
+        )
+        losses = linear + torch.log1p(torch.exp(-z.abs()))
     else:
-        y = np.asarray(target, dtype=z.dtype)
-        xp_shape = y.shape
-    if xp_shape != tuple(z.shape):
-        raise ValueError(f"target must have the shape of logits {tuple(z.shape)}, got {xp_shape}")
-    if len(xp_shape) and (float(y.min()) < 0 or float(y.max()) > 1):
-        raise ValueError("target must hold values in [0, 1]")
-    if isinstance(z, torch.Tensor):
-        losses = torch.clamp(z, min=0) - z * y + torch.log1p(torch.exp(-z.abs()))
-    else:
-        losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        y = y.astype(z.dtype)
+        with np.errstate(invalid="ignore"):  # inf * 0, replaced by the limit 0
+            linear = np.where(z >= 0, np.where(y == 1, 0, z * (1 - y)), np.where(y == 0, 0, -z * y))
+        losses = (linear + np.log1p(np.exp(-np.abs(z)))).astype(z.dtype)
     if reduction == "none":
         return losses
     return losses.sum() if reduction == "sum" else losses.mean()
@@ -320,7 +428,10 @@ def entropy(p: Array, axis: int = -1) -> Array:
     Returns
     -------
     array or Tensor
-        The input shape without ``axis``.
+        The input shape without ``axis``. Each entry contributes as in
+        ``torch.special.entr``: ``-p log p`` for ``p > 0``, 0 for ``p = 0``,
+        ``-inf`` for ``p < 0`` and NaN for NaN (a NaN never becomes 0). The
+        gradient at ``p = 0`` is 0, not NaN, in every dtype.
 
     Examples
     --------
@@ -330,8 +441,12 @@ def entropy(p: Array, axis: int = -1) -> Array:
     p = _as_float("p", p)
     axis = _axis("axis", axis, p.ndim)
     if isinstance(p, torch.Tensor):
-        terms = torch.where(p > 0, -p * torch.log(p.clamp_min(1e-300)), torch.zeros_like(p))
-        return terms.sum(dim=axis)
+        positive = p > 0
+        safe = torch.where(positive, p, torch.ones_like(p))  # log is never taken of 0
+        other = torch.where(p == 0, 0.0, torch.where(p < 0, -torch.inf, torch.nan)).to(p.dtype)
+        return torch.where(positive, -p * torch.log(safe), other).sum(dim=axis)
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, -p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    return np.sum(terms, axis=axis)
+        positive = p > 0
+        other = np.where(p == 0, 0.0, np.where(p < 0, -np.inf, np.nan))
+        terms = np.where(positive, -p * np.log(np.where(positive, p, 1.0)), other)
+    return np.sum(terms.astype(p.dtype), axis=axis)

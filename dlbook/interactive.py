@@ -104,6 +104,10 @@ def _logits(logits: Sequence[float] | np.ndarray | torch.Tensor) -> np.ndarray:
 def _labels(labels: Sequence[str] | None, k: int) -> list[str]:
     if labels is None:
         return [f"class {i}" for i in range(k)]
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"labels must be a sequence of names, one per logit, got {describe(labels)}"
+        )
     labels = [str(v) for v in labels]
     if len(labels) != k:
         raise ValueError(f"labels must have one name per logit ({k}), got {len(labels)}")
@@ -153,7 +157,9 @@ def temperature_control(
     z = _logits(logits)
     names = _labels(labels, len(z))
     t_min = check_float("t_min", t_min, minimum=0.0, strict_minimum=True)
-    t_max = check_float("t_max", t_max, minimum=t_min, strict_minimum=True)
+    t_max = check_float("t_max", t_max)
+    if not t_max > t_min:
+        raise ValueError(f"t_max must be above t_min, got t_min={t_min}, t_max={t_max}")
     n_steps = check_int("n_steps", n_steps, minimum=2)
     start = check_float("start", start, minimum=t_min, maximum=t_max)
     width = check_int("width", width, minimum=100)

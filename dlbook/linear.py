@@ -64,10 +64,10 @@ def _design(X: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return X.to(dtype), y.to(device=X.device, dtype=dtype)
 
 
-def _params(w: Any, X: torch.Tensor) -> torch.Tensor:
-    w = as_tensor("w", w, ndim=1)
+def _params(w: Any, X: torch.Tensor, name: str = "w") -> torch.Tensor:
+    w = as_tensor(name, w, ndim=1)
     if len(w) != X.shape[1]:
-        raise ValueError(f"w must have shape ({X.shape[1]},) to match X, got {tuple(w.shape)}")
+        raise ValueError(f"{name} must have shape ({X.shape[1]},) to match X, got {tuple(w.shape)}")
     return w.to(device=X.device, dtype=X.dtype)
 
 
@@ -277,7 +277,11 @@ def least_squares_gd(
     X, y = _design(X, y)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     steps = check_int("steps", steps, minimum=0)
-    w = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device) if w0 is None else _params(w0, X)
+    w = (
+        torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+        if w0 is None
+        else _params(w0, X, "w0")
+    )
     path = [w.clone()]
     losses = [mean_squared_error(X @ w, y)]
     for step in range(steps):

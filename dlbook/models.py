@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from ._validation import as_tensor, check_choice, check_float, check_int, describe
+from ._validation import (
+    as_features,
+    as_tensor,
+    call_model,
+    check_choice,
+    check_float,
+    check_int,
+    describe,
+)
+from .devices import module_dtype
 from .seeding import seeded
 
 __all__ = [
@@ -349,7 +358,7 @@ def hidden_activations(model: nn.Sequential, X: torch.Tensor) -> list[torch.Tens
     """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"model must be a torch.nn.Sequential, got {describe(model)}")
-    X = as_tensor("X", X, ndim=2, dtype=torch.float32)
+    X = as_features("X", X, dtype=module_dtype(model))  # the model's dtype (float64 too)
     kinds = tuple(type(factory()) for factory in ACTIVATIONS.values())
     outputs: list[torch.Tensor] = []
     hooks = [
@@ -363,7 +372,7 @@ def hidden_activations(model: nn.Sequential, X: torch.Tensor) -> list[torch.Tens
         first = next(iter(model.parameters()), None)
         device = first.device if first is not None else X.device
         with torch.no_grad():
-            model(X.to(device))
+            call_model(model, X.to(device))
     finally:
         for hook in hooks:
             hook.remove()
@@ -506,6 +515,13 @@ class DeepMLP(nn.Module):
         norm: str | None,
     ) -> None:
         super().__init__()
+        n_inputs = check_int("n_inputs", n_inputs, minimum=1)
+        n_outputs = check_int("n_outputs", n_outputs, minimum=1)
+        width = check_int("width", width, minimum=1)
+        depth = check_int("depth", depth, minimum=1)
+        check_choice("activation", activation, ACTIVATIONS)
+        if norm is not None:
+            check_choice("norm", norm, NORMALIZATIONS)
         self.input = nn.Linear(n_inputs, width)
         self.input_activation = ACTIVATIONS[activation]()
         self.blocks = nn.Sequential(
@@ -669,6 +685,11 @@ class SequenceClassifier(nn.Module):
         self, n_inputs: int, n_classes: int, *, cell: str, hidden_size: int, forget_bias: float
     ) -> None:
         super().__init__()
+        n_inputs = check_int("n_inputs", n_inputs, minimum=1)
+        n_classes = check_int("n_classes", n_classes, minimum=1)
+        check_choice("cell", cell, ("rnn", "lstm"))
+        hidden_size = check_int("hidden_size", hidden_size, minimum=1)
+        forget_bias = check_float("forget_bias", forget_bias)
         self.cell = cell
         kind = nn.LSTM if cell == "lstm" else nn.RNN
         self.recurrent = kind(n_inputs, hidden_size, batch_first=True)

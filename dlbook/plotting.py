@@ -18,8 +18,16 @@ from cycler import cycler
 from matplotlib.axes import Axes
 
 from ._axes import get_axes
-from ._validation import as_tensor, check_features, check_int, describe
-from .devices import module_device
+from ._validation import (
+    as_tensor,
+    check_color,
+    check_features,
+    check_float,
+    check_int,
+    check_sequence,
+    describe,
+)
+from .devices import module_device, module_dtype
 from .models import hidden_activations
 from .training import predict_proba
 
@@ -94,9 +102,10 @@ def set_book_style() -> None:
 
 
 def _extent(extent: Sequence[float]) -> Extent:
-    if len(extent) != 4:
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {tuple(extent)}")
-    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    items = check_sequence("extent", extent)
+    if len(items) != 4:
+        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {tuple(items)}")
+    xmin, xmax, ymin, ymax = (check_float(f"extent[{i}]", v) for i, v in enumerate(items))
     if not (xmin < xmax and ymin < ymax):
         raise ValueError(f"extent must have xmin < xmax and ymin < ymax, got {tuple(extent)}")
     return xmin, xmax, ymin, ymax
@@ -137,7 +146,11 @@ def plot_points(
     Axes
         The Axes drawn on, one scatter collection per class.
     """
+    size = check_float("size", size, minimum=0.0)
     X = as_tensor("X", X, ndim=2).detach().cpu()
+    if X.is_complex():
+        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
+    X = X.double()  # any real dtype (bfloat16 has no NumPy twin)
     y = as_tensor("y", y, ndim=1).detach().cpu()
     check_features("X", X, 2)
     if len(X) != len(y):
@@ -201,8 +214,19 @@ def plot_decision_surface(
     resolution = check_int("resolution", resolution, minimum=2)
     if (X is None) != (y is None):
         raise ValueError("X and y must be given together")
+    first = next((m for m in model.modules() if hasattr(m, "in_features")), None)
+    if first is not None and first.in_features != 2:
+        raise ValueError(
+            f"model must take points of the plane, inputs of shape (n, 2), but its first layer "
+            f"{first} takes {first.in_features} features"
+        )
     gx, gy, points = _grid(box, resolution)
-    proba = predict_proba(model, points)  # evaluation mode, no gradients, on the CPU
+    try:
+        proba = predict_proba(model, points)  # evaluation mode, no gradients, on the CPU
+    except RuntimeError as err:
+        raise ValueError(
+            f"model must map inputs of shape (n, 2) to logits, but it failed: {err}"
+        ) from err
     if proba.ndim == 2 and proba.shape[1] == 2:
         prob = proba[:, 1]  # softmax of two logits
     elif proba.ndim == 1 or proba.shape[1] == 1:
@@ -371,6 +395,11 @@ def plot_lines(
     ax = get_axes(ax)
     if colors is None:
         colors = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
+    colors = check_sequence("colors", colors)
+    if not colors:
+        raise ValueError("colors must hold at least one colour, got none")
+    for i, color in enumerate(colors):
+        check_color(f"colors[{i}]", color)
     span = max(xmax - xmin, ymax - ymin)
     centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
     for j, (w, b) in enumerate(zip(weight.numpy(), bias.numpy(), strict=False)):
@@ -447,10 +476,14 @@ def plot_units_1d(
             "model must be Linear(1, H) -> activation -> Linear(H, 1), got "
             + " -> ".join(type(layer).__name__ for layer in layers)
         )
-    if len(extent) != 2 or not float(extent[0]) < float(extent[1]):
-        raise ValueError(f"extent must be (xmin, xmax) with xmin < xmax, got {tuple(extent)}")
+    lo, hi = (
+        check_float(f"extent[{i}]", v)
+        for i, v in enumerate(check_sequence("extent", extent, length=2))
+    )
+    if not lo < hi:
+        raise ValueError(f"extent must be (xmin, xmax) with xmin < xmax, got {(lo, hi)}")
     resolution = check_int("resolution", resolution, minimum=2)
-    xs = torch.linspace(float(extent[0]), float(extent[1]), resolution).unsqueeze(1)  # (R, 1)
+    xs = torch.linspace(lo, hi, resolution, dtype=module_dtype(model)).unsqueeze(1)  # (R, 1)
     first, act, last = layers
     assert isinstance(first, torch.nn.Linear) and isinstance(last, torch.nn.Linear)  # checked above
     device = module_device(model)
@@ -517,14 +550,16 @@ def plot_boundary(
     if len(w_t) != 2:
         raise ValueError(f"w must have shape (2,), got {tuple(w_t.shape)}")
     w_np = w_t.numpy()
-    bias = float(as_tensor("b", b, ndim=0))
+    b_t = as_tensor("b", b, ndim=0)
+    if b_t.is_complex():
+        raise TypeError(f"b must be a real number, got {describe(b)}")
+    bias = float(b_t)
     norm2 = float(w_np @ w_np)
     if norm2 == 0.0:
         raise ValueError("w must not be the zero vector: the boundary would not be a line")
-    if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with min < max, got {extent}")
+    xmin, xmax, ymin, ymax = _extent(extent)
+    check_color("color", color)
     ax = get_axes(ax)
-    xmin, xmax, ymin, ymax = (float(v) for v in extent)
     foot = -bias * w_np / norm2  # the point of the line closest to the origin
     direction = np.array([-w_np[1], w_np[0]]) / np.sqrt(norm2)  # along the line
     span = 2 * max(xmax - xmin, ymax - ymin) + float(np.abs(foot).sum())

@@ -13,19 +13,33 @@ A training step reads::
     optimizer.zero_grad()
     model.backward(loss_fn.backward())  # backward, last layer first
     optimizer.step()                    # p <- p - lr * grad
+
+A :class:`Module` finds its parts the way ``torch.nn.Module`` does: every
+attribute that is a :class:`Parameter` is one of its parameters, every
+attribute that is a :class:`Module` (or a list of them) one of its children, so
+a model of your own built from the engine's layers reports all its parameters,
+trains and switches mode as a whole, and has a :meth:`Module.state_dict`. A
+module may be used several times in one forward pass: what each call stores
+for its backward pass is kept on a stack, and backward calls (made in reverse
+order, as reverse mode does) take them back one by one. :meth:`Module.to_torch`
+and :func:`from_torch` convert to and from the equivalent ``torch.nn`` model.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 from scipy.special import erf
+from torch import nn
 
-from ._validation import check_float, check_int, check_seed, describe
+from ._validation import check_choice, check_float, check_int, check_seed, describe
 from .functional import binary_cross_entropy_with_logits, cross_entropy, softmax
 
 __all__ = [
@@ -47,6 +61,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "check_gradients",
+    "from_torch",
     "mlp",
     "numerical_gradient",
 ]
@@ -68,9 +83,8 @@ class Parameter:
     """
 
     def __init__(self, data: np.ndarray) -> None:
-        self.data = np.asarray(
-            data, dtype=np.float64 if np.asarray(data).dtype.kind != "f" else None
-        )
+        array = _numbers("data", data)
+        self.data = array if array.dtype.kind == "f" else array.astype(np.float64)
         self.grad = np.zeros_like(self.data)
 
     @property
@@ -81,9 +95,24 @@ class Parameter:
         return f"Parameter(shape={self.data.shape})"
 
 
+def _numbers(name: str, x: Any) -> np.ndarray:
+    """``x`` as a NumPy array of real numbers (a copy for anything but an array)."""
+    if isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a NumPy array, got {describe(x)}: use .numpy()")
+    try:
+        array = np.array(x, copy=not isinstance(x, np.ndarray) or None)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers, got {describe(x)}") from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got {describe(x)}")
+    return array
+
+
 def _batch(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {describe(x)}")
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (n_samples, n_features), got {x.shape}")
     if n_features is not None and x.shape[1] != n_features:
@@ -91,14 +120,109 @@ def _batch(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
     return x
 
 
+#: Forward passes started from the outside (not from inside another module's forward).
+_PASSES = itertools.count(1)
+_DEPTH = 0
+
+
+def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a ``forward`` so that what it stores on ``self`` is pushed on the module's stack."""
+
+    @functools.wraps(forward)
+    def wrapper(self: Module, *args: Any, **kwargs: Any) -> Any:
+        state = self.__dict__
+        if state.get("_recording") is not None:  # super().forward() inside a recorded call
+            return forward(self, *args, **kwargs)
+        global _DEPTH
+        if _DEPTH == 0:
+            Module._current_pass = next(_PASSES)
+        stack = state.setdefault("_saved", [])
+        if stack and stack[-1][0] != Module._current_pass:
+            stack.clear()  # left by an earlier pass that had no backward (evaluation)
+        names: set[str] = set()
+        state["_recording"] = names
+        _DEPTH += 1
+        try:
+            out = forward(self, *args, **kwargs)
+        finally:
+            _DEPTH -= 1
+            state["_recording"] = None
+        stack.append((Module._current_pass, {name: state[name] for name in names}))
+        return out
+
+    wrapper._records = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _replayed_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a ``backward`` so that it sees what the matching forward call stored."""
+
+    @functools.wraps(backward)
+    def wrapper(self: Module, *args: Any, **kwargs: Any) -> Any:
+        state = self.__dict__
+        if state.get("_replaying"):  # super().backward() inside a replayed call
+            return backward(self, *args, **kwargs)
+        stack = state.get("_saved")
+        if not stack:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward() was called more often than its forward "
+                "pass: call the module on an input first, and backward once per call"
+            )
+        _, saved = stack.pop()
+        state.update(saved)  # the stored input and output of the matching call
+        state["_replaying"] = True
+        try:
+            return backward(self, *args, **kwargs)
+        finally:
+            state["_replaying"] = False
+
+    wrapper._records = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 class Module:
     """Base class: a differentiable map with a forward and a backward pass.
 
-    Subclasses implement ``forward(x)`` and ``backward(grad_output)`` and keep
-    their learnable arrays as :class:`Parameter` attributes.
+    Subclasses implement ``forward(x)``, storing on ``self`` what the backward
+    pass needs, and ``backward(grad_output)``, which reads it back, adds to
+    each parameter's ``grad`` and returns the gradient with respect to ``x``.
+    They keep their learnable arrays as :class:`Parameter` attributes and
+    their parts as :class:`Module` attributes (or lists of modules), found by
+    :meth:`named_children` as ``torch.nn.Module`` finds them; override
+    :meth:`named_children` to name them otherwise, and :meth:`named_buffers`
+    for non-learnable state. What a call of ``forward`` stores is kept on a
+    stack, so one module may be used several times in a pass; its backward
+    calls must then come in reverse order (the last use first), which is the
+    order reverse mode visits them.
+
+    Examples
+    --------
+    >>> class TwoLayers(Module):
+    ...     def __init__(self):
+    ...         self.hidden, self.act, self.out = Linear(3, 4, seed=0), Tanh(), Linear(4, 1, seed=1)
+    ...     def forward(self, x):
+    ...         return self.out(self.act(self.hidden(x)))
+    ...     def backward(self, grad):
+    ...         return self.hidden.backward(self.act.backward(self.out.backward(grad)))
+    >>> [name for name, _ in TwoLayers().named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
     """
 
     training: bool = True
+    _current_pass: int = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, wrap in (("forward", _recorded_forward), ("backward", _replayed_backward)):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_records", False):
+                setattr(cls, name, wrap(method))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        recording = self.__dict__.get("_recording")
+        if recording is not None:
+            recording.add(name)
 
     def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -109,15 +233,72 @@ class Module:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
 
-    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
-        """Yield ``(name, parameter)`` pairs, named like torch's ``state_dict`` keys."""
-        for name, value in vars(self).items():
+    # ------------------------------------------------------------- the parts
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Yield ``(name, module)`` for each attribute that is a module or a list of modules."""
+        for name, value in list(vars(self).items()):
+            if name.startswith("_"):
+                continue
+            if isinstance(value, Module):
+                yield name, value
+            elif (
+                isinstance(value, (list, tuple))
+                and value
+                and all(isinstance(v, Module) for v in value)
+            ):
+                for i, child in enumerate(value):
+                    yield f"{name}.{i}", child
+
+    def children(self) -> list[Module]:
+        """The direct sub-modules, in the order they were assigned."""
+        return [child for _, child in self.named_children()]
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, depth first."""
+        yield self
+        for child in self.children():
+            yield from child.modules()
+
+    def _own_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        for name, value in list(vars(self).items()):
             if isinstance(value, Parameter):
                 yield name, value
+            elif (
+                isinstance(value, (list, tuple))
+                and value
+                and all(isinstance(v, Parameter) for v in value)
+            ):
+                for i, p in enumerate(value):
+                    yield f"{name}.{i}", p
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """Yield ``(name, parameter)`` pairs, named like torch's ``state_dict`` keys.
+
+        A parameter shared by two modules is yielded once, under its first name.
+        """
+        seen: set[int] = set()
+        for name, p in self._all_parameters(""):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _all_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
+        for name, p in self._own_parameters():
+            yield prefix + name, p
+        for name, child in self.named_children():
+            for sub, p in child.named_parameters():
+                yield f"{prefix}{name}.{sub}", p
 
     def parameters(self) -> list[Parameter]:
-        """The learnable parameters of the module (and its children)."""
+        """The learnable parameters of the module and its children."""
         return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Yield non-learnable state (batch norm's running statistics), children's included."""
+        for name, child in self.named_children():
+            for sub, buffer in child.named_buffers():
+                yield f"{name}.{sub}", buffer
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero."""
@@ -127,11 +308,79 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Switch training mode on (dropout drops, batch norm uses batch statistics)."""
         self.training = bool(mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
         """Switch to evaluation mode (dropout off, batch norm uses its running statistics)."""
         return self.train(False)
+
+    # ------------------------------------------------------------- the state
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Copies of every parameter and buffer, by the names torch uses.
+
+        Returns
+        -------
+        OrderedDict of str to array
+            ``{"0.weight": ..., "0.bias": ..., "1.running_mean": ...}``.
+
+        Examples
+        --------
+        >>> list(Linear(2, 1, seed=0).state_dict())
+        ['weight', 'bias']
+        """
+        state: OrderedDict[str, np.ndarray] = OrderedDict()
+        for name, p in self.named_parameters():
+            state[name] = p.data.copy()
+        for name, buffer in self.named_buffers():
+            state[name] = np.array(buffer, copy=True)
+        return state
+
+    def load_state_dict(self, state_dict: Any, *, strict: bool = True) -> Module:
+        """Copy arrays (or tensors) into the parameters and buffers, in place.
+
+        Parameters
+        ----------
+        state_dict : mapping of str to array or Tensor
+            As returned by :meth:`state_dict` (or a torch model's ``state_dict()``
+            of the same architecture; its ``num_batches_tracked`` are ignored).
+        strict : bool, default True
+            Every key must match; with False, keys missing on either side are
+            skipped.
+
+        Returns
+        -------
+        Module
+            ``self``.
+        """
+        if not hasattr(state_dict, "items"):
+            raise TypeError(
+                f"state_dict must be a mapping of names to arrays, got {describe(state_dict)}"
+            )
+        given = {k: v for k, v in state_dict.items() if not str(k).endswith("num_batches_tracked")}
+        mine: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        mine.update(self.named_buffers())
+        if strict and set(given) != set(mine):
+            missing, unexpected = sorted(set(mine) - set(given)), sorted(set(given) - set(mine))
+            raise ValueError(
+                f"state_dict must have the keys of this module: missing {missing}, "
+                f"unexpected {unexpected}"
+            )
+        for key, target in mine.items():
+            if key not in given:
+                continue
+            value = given[key]
+            if isinstance(value, torch.Tensor):
+                value = value.detach().cpu().double().numpy()
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"state_dict[{key!r}] must have shape {target.shape}, got {value.shape}"
+                )
+            target[...] = value
+        return self
 
     def load_torch(self, module: Any) -> Module:
         """Copy the parameters (and buffers) of the matching ``torch.nn`` module into this one.
@@ -146,6 +395,8 @@ class Module:
         Module
             ``self``.
         """
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
         state = {k: v.detach().cpu().double().numpy() for k, v in module.state_dict().items()}
         mine = dict(self.named_parameters()) | dict(self.named_buffers())
         wanted = {k for k in state if not k.endswith("num_batches_tracked")}
@@ -153,17 +404,68 @@ class Module:
             raise ValueError(
                 f"module must have the parameters {sorted(mine)}, got {sorted(wanted)}"
             )
-        for key, target in mine.items():
-            value = state[key]
-            array = target.data if isinstance(target, Parameter) else target
-            if array.shape != value.shape:
-                raise ValueError(f"{key} must have shape {array.shape}, got {value.shape}")
-            array[...] = value
-        return self
+        return self.load_state_dict(state, strict=False)
 
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Yield non-learnable state (batch norm's running statistics)."""
-        return iter(())
+    # ------------------------------------------------------------- to torch
+
+    def torch_module(self) -> nn.Module:
+        """A new ``torch.nn`` module of the same architecture (its weights are not copied).
+
+        Layers with a torch equivalent define it; :meth:`to_torch` copies the
+        weights. A module of your own can define it too (for instance as an
+        ``nn.Sequential`` of its children's ``torch_module()``).
+        """
+        raise TypeError(
+            f"{type(self).__name__} has no torch.nn equivalent: define its torch_module() "
+            "method to export it"
+        )
+
+    def to_torch(self, *, dtype: torch.dtype = torch.float64) -> nn.Module:
+        """The equivalent ``torch.nn`` model, with this module's parameters, buffers and mode.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default torch.float64
+            The engine computes in float64; so does the exported model by default.
+
+        Returns
+        -------
+        torch.nn.Module
+            Gives the same outputs and gradients as this module.
+
+        Examples
+        --------
+        >>> engine = mlp([3, 4, 2], seed=0)
+        >>> model = engine.to_torch()
+        >>> x = np.ones((5, 3))
+        >>> bool(np.allclose(model(torch.from_numpy(x)).detach().numpy(), engine(x)))
+        True
+        """
+        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise TypeError(f"dtype must be a floating torch.dtype, got {describe(dtype)}")
+        model = self.torch_module().to(dtype)
+        # Parameters and buffers are matched in order (layer by layer), so a module of
+        # one's own may name its parts otherwise than the torch model does.
+        pairs: list[tuple[list[tuple[str, Any]], list[tuple[str, Any]]]] = [
+            (list(self.named_parameters()), list(model.named_parameters())),
+            (
+                list(self.named_buffers()),
+                [(n, b) for n, b in model.named_buffers() if not n.endswith("num_batches_tracked")],
+            ),
+        ]
+        for mine, theirs in pairs:
+            shapes = [tuple(np.shape(getattr(v, "data", v))) for _, v in mine]
+            if shapes != [tuple(v.shape) for _, v in theirs]:
+                raise TypeError(
+                    f"{type(self).__name__}.torch_module() must give a model whose parameters "
+                    f"and buffers have the shapes {shapes} in this order, got "
+                    f"{[tuple(v.shape) for _, v in theirs]}"
+                )
+            with torch.no_grad():
+                for (_, value), (_, target) in zip(mine, theirs, strict=True):
+                    array = value.data if isinstance(value, Parameter) else value
+                    target.copy_(torch.from_numpy(np.asarray(array)))
+        return model.train(self.training)
 
     def extra_repr(self) -> str:
         return ""
@@ -229,6 +531,9 @@ class Linear(Module):
             f"bias={self.bias is not None}"
         )
 
+    def torch_module(self) -> nn.Module:
+        return nn.Linear(self.in_features, self.out_features, bias=self.bias is not None)
+
 
 class _Elementwise(Module):
     """An activation applied to every entry; subclasses give the function and its derivative."""
@@ -263,7 +568,10 @@ class ReLU(_Elementwise):
         return np.maximum(x, 0.0)
 
     def derivative(self) -> np.ndarray:
-        return (self._x > 0).astype(self._x.dtype)
+        return (~(self._x <= 0)).astype(self._x.dtype)  # NaN passes the gradient, as in torch
+
+    def torch_module(self) -> nn.Module:
+        return nn.ReLU()
 
 
 class Sigmoid(_Elementwise):
@@ -283,6 +591,9 @@ class Sigmoid(_Elementwise):
     def derivative(self) -> np.ndarray:
         return self._out * (1.0 - self._out)
 
+    def torch_module(self) -> nn.Module:
+        return nn.Sigmoid()
+
 
 class Tanh(_Elementwise):
     """``tanh(x) = 2 sigmoid(2x) - 1``; derivative ``1 - tanh(x)^2``.
@@ -298,6 +609,9 @@ class Tanh(_Elementwise):
 
     def derivative(self) -> np.ndarray:
         return 1.0 - self._out**2
+
+    def torch_module(self) -> nn.Module:
+        return nn.Tanh()
 
 
 class GELU(_Elementwise):
@@ -320,6 +634,9 @@ class GELU(_Elementwise):
         pdf = np.exp(-0.5 * x**2) / math.sqrt(2.0 * math.pi)
         return cdf + x * pdf
 
+    def torch_module(self) -> nn.Module:
+        return nn.GELU()
+
 
 class Softmax(Module):
     """Softmax along the last axis (the classes), computed stably.
@@ -340,6 +657,9 @@ class Softmax(Module):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         s = self._out
         return s * (grad_output - np.sum(grad_output * s, axis=-1, keepdims=True))
+
+    def torch_module(self) -> nn.Module:
+        return nn.Softmax(dim=-1)
 
 
 def _normalise_backward(
@@ -422,6 +742,9 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
+    def torch_module(self) -> nn.Module:
+        return nn.BatchNorm1d(self.num_features, eps=self.eps, momentum=self.momentum)
+
 
 class LayerNorm(Module):
     """Layer normalisation: standardise each sample over its features, then scale and shift.
@@ -466,6 +789,20 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return f"({self.normalized_shape},), eps={self.eps}"
 
+    def torch_module(self) -> nn.Module:
+        return nn.LayerNorm(self.normalized_shape, eps=self.eps)
+
+
+class _TorchL2Normalize(nn.Module):
+    """``torch.nn.functional.normalize(x, dim=1)`` as a module: the twin of L2Normalize."""
+
+    def __init__(self, eps: float) -> None:
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.normalize(x, dim=1, eps=self.eps)
+
 
 class L2Normalize(Module):
     """Project each sample onto the unit sphere: ``x / max(||x||, eps)``; no parameters.
@@ -496,6 +833,9 @@ class L2Normalize(Module):
 
     def extra_repr(self) -> str:
         return f"eps={self.eps}"
+
+    def torch_module(self) -> nn.Module:
+        return _TorchL2Normalize(self.eps)
 
 
 class Dropout(Module):
@@ -543,6 +883,9 @@ class Dropout(Module):
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
+    def torch_module(self) -> nn.Module:
+        return nn.Dropout(self.p)
+
 
 class Sequential(Module):
     """Apply layers in order; backward runs through them in reverse.
@@ -574,21 +917,12 @@ class Sequential(Module):
             grad_output = layer.backward(grad_output)
         return grad_output
 
-    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
-            for name, p in layer.named_parameters():
-                yield f"{i}.{name}", p
+            yield str(i), layer
 
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        for i, layer in enumerate(self.layers):
-            for name, b in layer.named_buffers():
-                yield f"{i}.{name}", b
-
-    def train(self, mode: bool = True) -> Sequential:
-        self.training = bool(mode)
-        for layer in self.layers:
-            layer.train(mode)
-        return self
+    def torch_module(self) -> nn.Module:
+        return nn.Sequential(*(layer.torch_module() for layer in self.layers))
 
     def __getitem__(self, index: int) -> Module:
         return self.layers[index]
@@ -601,9 +935,11 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-def _floating(x: Any) -> np.ndarray:
+def _floating(x: Any, name: str = "prediction") -> np.ndarray:
     """A floating array: float inputs keep their dtype, other inputs become float64."""
-    x = np.asarray(x)
+    x = _numbers(name, x)
+    if x.size == 0:
+        raise ValueError(f"{name} must hold at least one value, got shape {x.shape}")
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
@@ -638,7 +974,7 @@ class MSELoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         prediction = _floating(prediction)
-        target = np.asarray(target, dtype=prediction.dtype)
+        target = _numbers("target", target).astype(prediction.dtype)
         if target.shape != np.shape(prediction):
             raise ValueError(
                 f"target must have the shape of prediction {np.shape(prediction)}, "
@@ -665,7 +1001,7 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         self._z = _floating(prediction)
-        self._y = np.asarray(target, dtype=self._z.dtype)
+        self._y = _numbers("target", target).astype(self._z.dtype)
         return float(binary_cross_entropy_with_logits(self._z, self._y))
 
     def backward(self) -> np.ndarray:
@@ -687,7 +1023,11 @@ class CrossEntropyLoss(_Loss):
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         self._logits = _floating(prediction)
-        value = cross_entropy(self._logits, target)  # checks shapes and labels
+        if self._logits.ndim != 2:
+            raise ValueError(
+                f"prediction must have shape (n_samples, n_classes), got {self._logits.shape}"
+            )
+        value = cross_entropy(self._logits, _numbers("target", target))  # checks labels
         self._target = np.asarray(target, dtype=np.int64)
         return float(value)
 
@@ -758,8 +1098,10 @@ def mlp(sizes: list[int], *, activation: str = "relu", seed: int | None = None) 
         "tanh": Tanh,
         "gelu": GELU,
     }
-    if activation not in acts:
-        raise ValueError(f"activation must be one of {sorted(acts)}, got {activation!r}")
+    check_choice("activation", activation, sorted(acts))
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple, np.ndarray)):
+        raise TypeError(f"sizes must be a list of layer widths, got {describe(sizes)}")
+    sizes = [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs an input and an output width, got {list(sizes)}")
     seed = check_seed("seed", seed)
@@ -797,6 +1139,11 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, *, eps: float = 1e
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"x must be a float64 NumPy array, got {describe(x)}")
     eps = check_float("eps", eps, minimum=0.0, strict_minimum=True)
+    if np.any(x + eps == x):
+        raise ValueError(
+            f"eps={eps} is lost in rounding next to the largest entries of x (up to "
+            f"{np.max(np.abs(x)):.3g}): choose a larger eps"
+        )
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)  # views
     for i in range(flat.size):
@@ -859,6 +1206,80 @@ def check_gradients(
         name: float(np.max(np.abs(analytic[name] - numeric[name]), initial=0.0))
         for name in analytic
     }
+
+
+def _from_torch_layer(module: nn.Module, name: str) -> Module:
+    if isinstance(module, nn.Sequential):
+        return Sequential(*(_from_torch_layer(m, f"{name}[{i}]") for i, m in enumerate(module)))
+    if isinstance(module, nn.Linear):
+        return Linear(module.in_features, module.out_features, bias=module.bias is not None)
+    simple: dict[type[nn.Module], Callable[[], Module]] = {
+        nn.ReLU: ReLU,
+        nn.Sigmoid: Sigmoid,
+        nn.Tanh: Tanh,
+    }
+    if type(module) in simple:
+        return simple[type(module)]()
+    if isinstance(module, nn.GELU) and module.approximate == "none":
+        return GELU()
+    if isinstance(module, nn.Softmax) and module.dim in (-1, 1):
+        return Softmax()
+    if isinstance(module, nn.Dropout):
+        return Dropout(module.p)
+    if (
+        isinstance(module, nn.BatchNorm1d)
+        and module.affine
+        and module.track_running_stats
+        and module.momentum is not None
+    ):
+        return BatchNorm1d(module.num_features, eps=module.eps, momentum=module.momentum)
+    if (
+        isinstance(module, nn.LayerNorm)
+        and len(module.normalized_shape) == 1
+        and module.elementwise_affine
+        and module.bias is not None
+    ):
+        return LayerNorm(module.normalized_shape[0], eps=module.eps)
+    if isinstance(module, _TorchL2Normalize):
+        return L2Normalize(module.eps)
+    raise TypeError(f"{name} ({module!r}) has no equivalent layer in dlbook.scratch")
+
+
+def from_torch(module: nn.Module) -> Module:
+    """The engine's equivalent of a ``torch.nn`` model, with its weights, buffers and mode.
+
+    Supports ``nn.Sequential`` of ``Linear``, ``ReLU``, ``Sigmoid``, ``Tanh``,
+    ``GELU`` (exact), ``Softmax`` over the last axis, ``Dropout``,
+    ``BatchNorm1d`` and ``LayerNorm`` (affine, one normalised axis): the
+    layers whose engine twins this module defines.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Returns
+    -------
+    Module
+        Gives the same outputs and gradients (in float64).
+
+    Examples
+    --------
+    >>> torch_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh())
+    >>> engine = from_torch(torch_model)
+    >>> engine
+    Sequential(
+      (0): Linear(in_features=3, out_features=4, bias=True)
+      (1): Tanh()
+    )
+    >>> x = np.ones((2, 3))
+    >>> bool(np.allclose(engine(x), torch_model(torch.ones(2, 3)).detach().numpy()))
+    True
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {describe(module)}")
+    engine = _from_torch_layer(module, "module")
+    engine.load_torch(module)
+    return engine.train(module.training)
 
 
 if not TYPE_CHECKING:  # hidden from type checkers: a name that never existed stays an error

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ._validation import check_int, describe
-from .devices import module_device
+from .devices import module_device, module_dtype
 
 __all__ = ["LayerShape", "shape_table", "trace_shapes"]
 
@@ -45,7 +45,7 @@ def _example_input(model: nn.Module, x: Any) -> torch.Tensor:
         dims = tuple(check_int(f"x[{i}]", d, minimum=1) for i, d in enumerate(x))
         if not dims:
             raise ValueError("x must be a tensor or a non-empty shape such as (64, 784)")
-        return torch.zeros(dims, device=module_device(model))
+        return torch.zeros(dims, device=module_device(model), dtype=module_dtype(model))
     raise TypeError(f"x must be a tensor or a shape such as (64, 784), got {describe(x)}")
 
 
@@ -117,7 +117,8 @@ def trace_shapes(model: nn.Module, x: torch.Tensor | Sequence[int]) -> list[Laye
         if "name" not in current:
             raise
         raise ValueError(
-            f"layer {current['name']!r} ({_describe_layer(current['layer'])}) failed on an "
+            f"x of shape {tuple(example.shape)} does not fit the model: layer "
+            f"{current['name']!r} ({_describe_layer(current['layer'])}) failed on an "
             f"input of shape {current['shape']}: {err}"
         ) from err
     finally:

@@ -33,6 +33,7 @@ from ._validation import (
     as_available_device,
     as_features,
     as_tensor,
+    call_model,
     check_choice,
     check_float,
     check_int,
@@ -282,6 +283,8 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
     0.5
     """
     logits = as_tensor("logits", logits, ndim=(1, 2))
+    if logits.dtype == torch.bool or logits.is_complex():
+        raise TypeError(f"logits must hold real numbers, got dtype {logits.dtype}")
     y = as_tensor("y", y, ndim=1)
     check_same_length("logits", logits, "y", y)
     if logits.ndim == 2 and logits.shape[1] > 1:
@@ -523,14 +526,20 @@ class TrainingStep:
         *,
         largest_label: int | None = None,
         name: str = "y",
+        inputs_name: str = "inputs",
     ) -> StepResult:
         """Take one step on a batch already on the model's device.
 
         ``largest_label`` (a class label known on the host) is checked against
-        the number of outputs; ``name`` is how error messages call the targets.
+        the number of outputs; ``name`` and ``inputs_name`` are how error messages
+        call the targets and the inputs.
         """
+        if not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"inputs must be a tensor (a batch), got {describe(inputs)}")
+        if not isinstance(targets, torch.Tensor):
+            raise TypeError(f"targets must be a tensor (a batch), got {describe(targets)}")
         with torch.autocast(self.device_type, dtype=self.amp, enabled=self.amp is not None):
-            outputs = self.model(inputs)  # (B, ...)
+            outputs = call_model(self.model, inputs, inputs_name)  # (B, ...)
             targets = self.loss.align(outputs, targets, largest_label=largest_label, name=name)
             value = self.loss.fn(outputs, targets)  # autocast computes losses in float32
         self.optimizer.zero_grad(set_to_none=True)
@@ -755,7 +764,7 @@ def _evaluate_source(model: nn.Module, source: _Source) -> dict[str, float]:
     try:
         with torch.no_grad():
             for batch in source.batches(device):
-                outputs = model(batch.inputs)
+                outputs = call_model(model, batch.inputs, source.name)
                 targets = loss.align(
                     outputs, batch.targets, largest_label=batch.largest_label, name=batch.name
                 )
@@ -880,7 +889,7 @@ def predict(model: nn.Module, X: Any, *, batch_size: int = 1024) -> torch.Tensor
                 chunk = as_tensor("a batch of X", chunk)
                 if chunk.is_floating_point() or not keep_integers:
                     chunk = chunk.to(dtype)
-                outputs.append(model(_to(chunk, device)))
+                outputs.append(call_model(model, _to(chunk, device)))
     finally:
         model.train(was_training)
     if not outputs:
@@ -925,6 +934,8 @@ def _optimizer(model: nn.Module, optimizer: Any, lr: float) -> torch.optim.Optim
     if isinstance(optimizer, str):
         check_choice("optimizer", optimizer, _OPTIMIZERS)
         lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+        if not any(p.requires_grad for p in model.parameters()):
+            raise ValueError("model must have parameters to train, got none that require grad")
         return _OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(
@@ -1126,7 +1137,11 @@ def train(
         losses, norms, corrects, sizes, counts = [], [], [], [], []
         for batch in data.batches(target_device):
             result = step(
-                batch.inputs, batch.targets, largest_label=batch.largest_label, name=batch.name
+                batch.inputs,
+                batch.targets,
+                largest_label=batch.largest_label,
+                name=batch.name,
+                inputs_name=data.name,
             )
             losses.append(result.loss)
             norms.append(result.grad_norm)

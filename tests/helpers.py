@@ -17,3 +17,9 @@ REQUIRE_CUDA = os.environ.get("DLBOOK_REQUIRE_CUDA") == "1"
 def available_devices() -> list[str]:
     """The devices to parametrise device tests over: the CPU, plus CUDA when present."""
     return ["cpu", "cuda"] if HAS_CUDA else ["cpu"]
+
+
+def choose_profile() -> str:
+    """HYPOTHESIS_PROFILE, else "ci" on a CI runner (CI=true), else "dev"."""
+    default = "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
+    return os.environ.get("HYPOTHESIS_PROFILE", default)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from helpers import available_devices
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook.conv import conv2d, conv_output_size
@@ -24,7 +24,6 @@ def test_conv2d_matches_torch(stride, padding, channels):
     torch.testing.assert_close(conv2d(x, w, b, stride=stride, padding=padding), expected)
 
 
-@settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 2),
     c_in=st.integers(1, 3),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import available_devices
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook import data
@@ -172,7 +172,6 @@ def test_train_test_split_rounds_up_and_is_seeded():
     assert not torch.equal(a[1], c[1])
 
 
-@settings(max_examples=30, deadline=None)
 @given(n=st.integers(2, 60), fraction=st.floats(0.01, 0.99))
 def test_train_test_split_is_a_partition(n, fraction):
     if int(np.ceil(fraction * n)) >= n:

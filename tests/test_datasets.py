@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import struct
 
 import numpy as np
@@ -193,3 +194,93 @@ def test_digits_match_scikit_learn():
     # the same multiset of (image, label) rows, whatever the order
     key = lambda a, b: sorted(zip(map(tuple, a.tolist()), b.tolist(), strict=True))  # noqa: E731
     assert key(X, y) == key(expected, torch.from_numpy(bunch.target))
+
+
+# ---------------------------------------------------------- interrupted downloads
+
+
+def test_truncated_gzip_is_the_documented_value_error(tmp_path):
+    packed = gzip.compress(_idx_bytes(np.arange(100, dtype=np.uint8)))
+    path = tmp_path / "x-idx1-ubyte.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match="not a complete gzip file"):
+        read_idx(path)
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="not a complete gzip file"):
+        read_idx(path)
+    with pytest.raises(FileNotFoundError):  # a missing file stays what it is
+        read_idx(tmp_path / "missing.gz")
+    with pytest.raises(TypeError, match="path must be a path"):
+        read_idx(3)
+
+
+def test_mirrors_given_as_one_string_is_refused(tmp_path, fake_mnist):
+    mirror, _ = fake_mnist
+    with pytest.raises(TypeError, match="mirrors must be a sequence of URL strings, got one"):
+        load_mnist("test", root=tmp_path / "r", mirrors=mirror)
+    with pytest.raises(TypeError, match="mirrors must be a list or tuple"):
+        load_mnist("test", root=tmp_path / "r", mirrors=3)
+
+
+def test_download_argument_errors(tmp_path):
+    digest = hashlib.sha256(b"x").hexdigest()
+    with pytest.raises(ValueError, match="url must be a URL"):
+        download("", tmp_path / "f", sha256=digest)
+    with pytest.raises(TypeError, match="path must be a path"):
+        download("file:///x", None, sha256=digest)
+    with pytest.raises(ValueError, match="64-character hex digest"):
+        download("file:///x", tmp_path / "f", sha256="z" * 64)
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        download("file:///x", tmp_path / "f", sha256=digest, timeout=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+KILLED_DOWNLOAD = """
+import http.server, sys, threading, time
+from dlbook.datasets import download
+
+class Slow(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        self.wfile.write(b"x" * 1000)
+        self.wfile.flush()
+        time.sleep(600)  # never finishes: the parent kills this process meanwhile
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+url = f"http://127.0.0.1:{server.server_address[1]}/file.bin"
+download(url, sys.argv[1], sha256="0" * 64)
+"""
+
+
+def test_a_killed_download_leaves_a_part_file_that_the_next_one_removes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "cache" / "file.bin"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_DOWNLOAD, str(target)])
+    try:
+        deadline = time.monotonic() + 60
+        while not any(target.parent.glob(".file.bin.*.part")):  # the download has begun
+            assert child.poll() is None, "the download process ended early"
+            assert time.monotonic() < deadline, "the download never started"
+            time.sleep(0.05)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    left = list(target.parent.glob(".file.bin.*.part"))
+    assert len(left) == 1 and str(child.pid) in left[0].name  # SIGKILL: no clean-up ran
+    # a download of another file, in progress in this process, is left alone
+    busy = target.parent / f".other.bin.{os.getpid()}.abc.part"
+    busy.write_bytes(b"")
+    source = tmp_path / "src.bin"
+    source.write_bytes(b"hello")
+    download(source.as_uri(), target, sha256=hashlib.sha256(b"hello").hexdigest())
+    assert sorted(p.name for p in target.parent.iterdir()) == [busy.name, "file.bin"]

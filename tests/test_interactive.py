@@ -77,7 +77,7 @@ def test_errors() -> None:
         temperature_control([1.0])
     with pytest.raises(ValueError, match=r"labels must have one name per logit \(3\)"):
         plot_softmax([1.0, 2.0, 3.0], labels=["a"])
-    with pytest.raises(ValueError, match=r"t_max must be > 0\.1"):
+    with pytest.raises(ValueError, match=r"t_max must be above t_min, got t_min=0\.1, t_max=0\.1"):
         temperature_control([1.0, 2.0], t_max=0.1)
     with pytest.raises(ValueError, match=r"temperature must be > 0\.0"):
         plot_softmax([1.0, 2.0], temperature=0.0)

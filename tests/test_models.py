@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import available_devices
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
@@ -105,7 +105,6 @@ def test_mlp_rejects_bad_activation_and_seed():
 
 
 @given(st.lists(st.integers(min_value=1, max_value=12), min_size=2, max_size=5))
-@settings(max_examples=25, deadline=None)
 def test_count_parameters_matches_formula(sizes):
     expected = sum(d_out * (d_in + 1) for d_in, d_out in itertools.pairwise(sizes))
     assert count_parameters(mlp(sizes, seed=0)) == expected
@@ -247,7 +246,6 @@ def test_mlp_from_parameters_rejects_bad_activation():
     st.integers(min_value=0, max_value=1000),
     st.booleans(),
 )
-@settings(max_examples=30, deadline=None)
 def test_collapse_linear_computes_the_same_function(sizes, seed, bias):
     stack = mlp(sizes, activation="identity", bias=bias, seed=seed)
     single = collapse_linear(stack)

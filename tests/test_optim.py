@@ -7,7 +7,7 @@ import copy
 import pytest
 import torch
 from helpers import available_devices
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook.optim import SGD, Adam
@@ -58,7 +58,6 @@ def test_matches_torch_optim_after_several_steps(ours, theirs, device):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
-@settings(max_examples=20, deadline=None)
 @given(
     lr=st.floats(1e-4, 0.5),
     beta1=st.floats(0.0, 0.99),
@@ -79,7 +78,6 @@ def test_adam_matches_torch_for_any_hyperparameters(lr, beta1, beta2, seed):
     torch.testing.assert_close(w, v, rtol=1e-5, atol=1e-6)
 
 
-@settings(max_examples=20, deadline=None)
 @given(lr=st.floats(1e-4, 0.5), momentum=st.floats(0.0, 0.99), seed=st.integers(0, 1000))
 def test_sgd_matches_torch_for_any_hyperparameters(lr, momentum, seed):
     torch.manual_seed(seed)

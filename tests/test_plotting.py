@@ -338,7 +338,7 @@ def test_plot_boundary_vertical_line_and_options():
     [
         ([0.0, 0.0], 0.0, {}, ValueError, "w must not be the zero vector"),
         ([1.0, 0.0, 1.0], 0.0, {}, ValueError, r"w must have shape \(2,\)"),
-        ([1.0, 0.0], 0.0, {"extent": (1, 0, 0, 1)}, ValueError, "extent must be"),
+        ([1.0, 0.0], 0.0, {"extent": (1, 0, 0, 1)}, ValueError, "extent must have xmin < xmax"),
         ([1.0, 0.0], 0.0, {"ax": "axes"}, TypeError, "ax must be a matplotlib Axes"),
     ],
 )
@@ -384,3 +384,11 @@ def test_plot_boundary_errors(w, b, kwargs, error, match):
 def test_plots_reject_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_decision_surface_names_a_model_that_does_not_take_two_features():
+    X, y = torch.zeros(4, 2), torch.tensor([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"model must take points of the plane.*takes 3 features"):
+        plot_decision_surface(mlp([3, 4, 2], seed=0), X, y, resolution=5)
+    ax = plot_decision_surface(mlp([2, 4, 2], seed=0).double(), X, y, resolution=5)  # float64
+    assert ax.get_xlim() == (-3.0, 3.0)

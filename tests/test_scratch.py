@@ -277,3 +277,231 @@ def test_errors_name_the_argument() -> None:
         Linear(2, 2).load_torch(nn.Linear(2, 2, bias=False))
     with pytest.raises(TypeError, match="float64 NumPy array"):
         numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.float32))
+
+
+# ------------------------------------------------------------- modules of one's own
+
+
+class TwoLayers(scratch.Module):
+    """A user's module: children assigned as attributes, one of them a list."""
+
+    def __init__(self) -> None:
+        self.hidden = Linear(3, 4, seed=0)
+        self.norm = BatchNorm1d(4)
+        self.acts = [Tanh(), ReLU()]
+        self.out = Linear(4, 2, seed=1)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self.out(self.acts[1](self.acts[0](self.norm(self.hidden(x)))))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self.acts[0].backward(self.acts[1].backward(self.out.backward(grad)))
+        return self.hidden.backward(self.norm.backward(grad))
+
+    def torch_module(self) -> nn.Module:
+        layers = [self.hidden, self.norm, *self.acts, self.out]
+        return nn.Sequential(*(layer.torch_module() for layer in layers))
+
+
+def test_a_composite_module_finds_its_parameters_buffers_and_children() -> None:
+    model = TwoLayers()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [
+        "hidden.weight",
+        "hidden.bias",
+        "norm.weight",
+        "norm.bias",
+        "out.weight",
+        "out.bias",
+    ]
+    assert [name for name, _ in model.named_buffers()] == ["norm.running_mean", "norm.running_var"]
+    assert len(model.children()) == 5 and len(list(model.modules())) == 6
+    model.eval()
+    assert not model.norm.training and not model.acts[0].training
+    errors = check_gradients(model, _x(6, 3))
+    assert max(errors.values()) < 1e-6
+    model.zero_grad()
+    assert all(not p.grad.any() for p in model.parameters())
+
+
+def test_state_dict_round_trip() -> None:
+    a, b = TwoLayers(), TwoLayers()
+    a(_x(6, 3))  # moves the running statistics
+    b.out.weight.data[...] = 0.0
+    state = a.state_dict()
+    assert list(state) == [n for n, _ in a.named_parameters()] + [n for n, _ in a.named_buffers()]
+    state["hidden.weight"][...] = 7.0  # a copy: changing it leaves the module alone
+    assert not np.all(a.hidden.weight.data == 7.0)
+    b.load_state_dict(a.state_dict())
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        np.testing.assert_array_equal(x, y, err_msg=name)
+    with pytest.raises(ValueError, match=r"missing \['out.bias'\]"):
+        b.load_state_dict({k: v for k, v in a.state_dict().items() if k != "out.bias"})
+    with pytest.raises(ValueError, match=r"state_dict\['out.bias'\] must have shape \(2,\)"):
+        b.load_state_dict(a.state_dict() | {"out.bias": np.zeros(3)})
+    with pytest.raises(TypeError, match="state_dict must be a mapping"):
+        b.load_state_dict([1, 2])
+
+
+def _torch_grads(model: nn.Module, x: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, ...]:
+    xt = torch.tensor(x, requires_grad=True)
+    out = model(xt)
+    out.backward(torch.from_numpy(g))
+    return (out.detach().numpy(), xt.grad.numpy(), *(p.grad.numpy() for p in model.parameters()))
+
+
+def _engine_grads(model: scratch.Module, x: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, ...]:
+    model.zero_grad()
+    out = model(x)
+    grad_x = model.backward(g)
+    return (out, grad_x, *(p.grad for p in model.parameters()))
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+@pytest.mark.parametrize("build", ["mlp", "every layer", "composite"])
+def test_to_torch_gives_the_same_outputs_and_gradients(build: str, mode: str) -> None:
+    engine = {
+        "mlp": lambda: scratch.mlp([4, 5, 3], activation="gelu", seed=0),
+        "every layer": lambda: Sequential(
+            Linear(4, 6, seed=0),
+            BatchNorm1d(6),
+            Sigmoid(),
+            LayerNorm(6),
+            Tanh(),
+            Dropout(0.0),
+            L2Normalize(),
+            Linear(6, 3, seed=1),
+            ReLU(),
+            Softmax(),
+        ),
+        "composite": lambda: _composite_4(),
+    }[build]()
+    engine.train(mode == "train")
+    model = engine.to_torch()
+    assert model.training == (mode == "train")
+    x = _x(7, 4)
+    g = np.random.default_rng(1).standard_normal((7, engine(x).shape[1]))
+    for ours, theirs in zip(_engine_grads(engine, x, g), _torch_grads(model, x, g), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-11)
+
+
+def _composite_4() -> TwoLayers:
+    model = TwoLayers()
+    model.hidden = Linear(4, 4, seed=2)
+    return model
+
+
+def test_from_torch_gives_the_same_outputs_and_gradients() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(4, 6),
+        nn.BatchNorm1d(6),
+        nn.GELU(),
+        nn.LayerNorm(6),
+        nn.Dropout(0.3),
+        nn.Linear(6, 2),
+        nn.Tanh(),
+    ).double()
+    model.eval()
+    with torch.no_grad():
+        model[1].running_mean.uniform_(-1, 1)
+        model[1].running_var.uniform_(0.5, 2)
+    engine = scratch.from_torch(model)
+    assert not engine.training and engine[4].p == 0.3
+    x = _x(5, 4)
+    g = np.ones((5, 2))
+    for ours, theirs in zip(_engine_grads(engine, x, g), _torch_grads(model, x, g), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-11)
+    back = engine.to_torch()  # and the way back
+    torch.testing.assert_close(back(torch.from_numpy(x)), model(torch.from_numpy(x)))
+
+
+def test_conversion_errors_name_what_has_no_twin() -> None:
+    with pytest.raises(TypeError, match=r"module\[1\] .*no equivalent layer"):
+        scratch.from_torch(nn.Sequential(nn.Linear(2, 2), nn.ELU()))
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        scratch.from_torch("mlp")
+
+    class Mine(scratch.Module):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return x
+
+        def backward(self, grad: np.ndarray) -> np.ndarray:
+            return grad
+
+    with pytest.raises(TypeError, match="Mine has no torch.nn equivalent"):
+        Mine().to_torch()
+
+
+# ------------------------------------------------------------- one module, several uses
+
+
+class Twice(scratch.Module):
+    """``layer(act(layer(x)))``: the same Linear, and an activation, used twice."""
+
+    def __init__(self, act: scratch.Module) -> None:
+        self.layer = Linear(3, 3, seed=0)
+        self.act = act
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self.act(self.layer(self.act(self.layer(x))))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self.layer.backward(self.act.backward(grad))  # the second uses first
+        return self.layer.backward(self.act.backward(grad))
+
+
+@pytest.mark.parametrize("act", [Tanh, Sigmoid, GELU, ReLU, Softmax])
+def test_a_module_used_twice_in_one_pass_gets_the_right_gradients(act: type) -> None:
+    model = Twice(act())
+    x = _x(4, 3)
+    assert max(check_gradients(model, x).values()) < 1e-6
+    torch_act = act().torch_module()
+    torch_layer = model.layer.to_torch()
+    xt = torch.tensor(x, requires_grad=True)
+    out = torch_act(torch_layer(torch_act(torch_layer(xt))))
+    g = np.linspace(-1, 1, out.numel()).reshape(out.shape)
+    out.backward(torch.from_numpy(g))
+    model.zero_grad()
+    np.testing.assert_allclose(model(x), out.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model.backward(g), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.layer.weight.grad, torch_layer.weight.grad.numpy(), rtol=1e-9)
+
+
+def test_backward_without_a_matching_forward_is_a_clear_error() -> None:
+    layer = Linear(2, 2, seed=0)
+    with pytest.raises(RuntimeError, match=r"Linear.backward\(\) was called more often"):
+        layer.backward(np.ones((1, 2)))
+    layer(np.ones((1, 2)))
+    layer.backward(np.ones((1, 2)))
+    with pytest.raises(RuntimeError, match="more often than its forward pass"):
+        layer.backward(np.ones((1, 2)))
+
+
+def test_evaluation_passes_without_backward_keep_nothing() -> None:
+    layer = Tanh()
+    for _ in range(50):
+        layer(np.ones((2, 2)))
+    assert len(layer.__dict__["_saved"]) == 1  # each new pass drops what the last one stored
+
+
+def test_a_new_layer_written_like_the_others_needs_nothing_more() -> None:
+    class Square(scratch.Module):  # stores its input in forward, reads it in backward
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            self._x = x
+            return x**2
+
+        def backward(self, grad: np.ndarray) -> np.ndarray:
+            return 2 * self._x * grad
+
+    class Cube(Square):  # extends forward and backward through super()
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            self._x3 = x
+            return super().forward(x) * x
+
+        def backward(self, grad: np.ndarray) -> np.ndarray:
+            return super().backward(grad * self._x3) + grad * self._x3**2
+
+    for cls in (Square, Cube):
+        model = Twice(cls())
+        assert max(check_gradients(model, _x(4, 3) / 3).values()) < 1e-6, cls.__name__

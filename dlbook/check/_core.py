@@ -212,7 +212,7 @@ def register(
     True
     >>> unregister("demo.two-plus-two")
     """
-    if not _ID.match(exercise_id):
+    if not isinstance(exercise_id, str) or not _ID.match(exercise_id):
         raise ValueError(f"exercise_id must look like 'chapter.slug', got {exercise_id!r}")
     if kind not in ("exact", "close", "function", "shape"):
         raise ValueError(f"kind must be 'exact', 'close', 'function' or 'shape', got {kind!r}")
@@ -255,6 +255,8 @@ def register(
 
 def unregister(exercise_id: str) -> None:
     """Remove an exercise from the registry (used by tests and examples)."""
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"exercise_id must be a string, got {describe(exercise_id)}")
     _REGISTRY.pop(exercise_id, None)
 
 

@@ -14,7 +14,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validation import as_tensor, check_choice, check_int, check_seed, describe
+from .._validation import (
+    as_tensor,
+    check_choice,
+    check_dtype,
+    check_float,
+    check_int,
+    check_seed,
+    describe,
+)
 from ..seeding import make_generator
 from ..training import train
 
@@ -64,6 +72,7 @@ def relu_interpolant(
     >>> net(torch.tensor([[0.5], [1.0], [1.5]], dtype=torch.float64)).ravel()
     tensor([0.5000, 1.0000, 0.5000], dtype=torch.float64, grad_fn=<ViewBackward0>)
     """
+    dtype = check_dtype("dtype", dtype)
     xs = as_tensor("knots_x", knots_x, ndim=1, dtype=torch.float64).cpu()
     ys = as_tensor("knots_y", knots_y, ndim=1, dtype=torch.float64).cpu()
     if len(xs) != len(ys):
@@ -104,6 +113,10 @@ def tent_map(x: torch.Tensor | np.ndarray) -> torch.Tensor:
     tensor([0.0000, 0.5000, 1.0000, 0.0000])
     """
     x = as_tensor("x", x)
+    if x.is_complex():
+        raise TypeError(f"x must hold real numbers, got dtype {x.dtype}")
+    if x.dtype == torch.bool:
+        x = x.to(torch.get_default_dtype())
     return 2 * torch.relu(x) - 4 * torch.relu(x - 0.5)
 
 
@@ -157,6 +170,7 @@ def sawtooth_network(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Se
     >>> torch.allclose(net(x), sawtooth(x, 3))
     True
     """
+    dtype = check_dtype("dtype", dtype)
     depth = check_int("depth", depth, minimum=1)
     layers: list[nn.Module] = []
     bias = torch.tensor([0.0, -0.5], dtype=torch.float64)
@@ -198,6 +212,7 @@ def shallow_sawtooth(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Se
     >>> shallow_sawtooth(4)[0].out_features
     16
     """
+    dtype = check_dtype("dtype", dtype)
     depth = check_int("depth", depth, minimum=1)
     xs = torch.linspace(0.0, 1.0, 2**depth + 1, dtype=torch.float64)
     return relu_interpolant(xs, sawtooth(xs, depth), dtype=dtype)
@@ -265,6 +280,16 @@ def width_sweep(
     """
     if not callable(f):
         raise TypeError(f"f must be a function, got {describe(f)}")
+    lo, hi = check_float("lo", lo), check_float("hi", hi)
+    if not lo < hi:
+        raise ValueError(f"lo must be below hi, got lo={lo}, hi={hi}")
+    probe = f(torch.linspace(lo, hi, 3, dtype=torch.float64))
+    if not isinstance(probe, torch.Tensor) or probe.shape != (3,):
+        raise TypeError(
+            f"f must map a tensor of shape (n,) to one of shape (n,), got {describe(probe)}"
+        )
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (list, tuple, range)):
+        raise TypeError(f"widths must be a list of widths, got {describe(widths)}")
     ws = [check_int(f"widths[{i}]", w, minimum=1) for i, w in enumerate(widths)]
     if not ws:
         raise ValueError("widths must hold at least one width")

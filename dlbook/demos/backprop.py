@@ -17,6 +17,12 @@ from ..scratch import SGD, BCEWithLogitsLoss, Linear, Sequential, Sigmoid
 __all__ = ["two_one_one_step"]
 
 
+def _pair(name: str, value: Any) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{name} must be a pair of numbers, got {describe(value)}")
+    return list(value)
+
+
 def two_one_one_step(
     x: tuple[float, float],
     y: float,
@@ -63,14 +69,18 @@ def two_one_one_step(
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     if y not in (0, 1, 0.0, 1.0):
         raise ValueError(f"y must be 0 or 1, got {describe(y)}")
+    point = [check_float(f"x[{i}]", v) for i, v in enumerate(_pair("x", x))]
+    weights = [check_float(f"w1[{i}]", v) for i, v in enumerate(_pair("w1", w1))]
+    y, b1 = check_float("y", y), check_float("b1", b1)
+    w2, b2 = check_float("w2", w2), check_float("b2", b2)
     first, act, second = Linear(2, 1), Sigmoid(), Linear(1, 1)
     assert first.bias is not None and second.bias is not None  # both built with biases
-    first.weight.data[...] = np.asarray(w1, dtype=np.float64).reshape(1, 2)
+    first.weight.data[...] = np.asarray(weights, dtype=np.float64).reshape(1, 2)
     first.bias.data[...] = b1
     second.weight.data[...] = w2
     second.bias.data[...] = b2
     model, loss_fn = Sequential(first, act, second), BCEWithLogitsLoss()
-    xb, yb = np.asarray(x, dtype=np.float64).reshape(1, 2), np.array([[float(y)]])
+    xb, yb = np.asarray(point, dtype=np.float64).reshape(1, 2), np.array([[float(y)]])
     z2 = model(xb)
     loss = loss_fn(z2, yb)
     model.zero_grad()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .._validation import check_int
+from .._validation import as_available_device, check_int
 from ..datasets import load_digits
 from ..models import count_parameters, logistic_regression, mlp, small_cnn
 from ..training import evaluate, train
@@ -82,7 +82,7 @@ def compare_on_digits(
     rows = []
     for name, model in models.items():
         if device is not None:
-            model.to(device)
+            model.to(as_available_device("device", device))
         train(
             model,
             data.X_train,

@@ -18,7 +18,7 @@ import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import as_tensor, check_features, describe
+from .._validation import as_tensor, check_features, check_float, describe
 
 __all__ = ["apply_layer", "plot_cloud", "plot_layer_gallery"]
 
@@ -93,9 +93,10 @@ def plot_cloud(
     P = as_tensor("points", points, ndim=2).detach().cpu().double().numpy()
     if P.shape[1] != 2:
         raise ValueError(f"points must have shape (n, 2), got {P.shape}")
-    ref = P if colour_by is None else np.asarray(colour_by, dtype=np.float64)
+    ref = P if colour_by is None else as_tensor("colour_by", colour_by).double().numpy()
     if ref.shape != P.shape:
         raise ValueError(f"colour_by must have the shape of points {P.shape}, got {ref.shape}")
+    size = check_float("size", size, minimum=0.0)
     ax = get_axes(ax, figsize=(3, 3))
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
@@ -141,10 +142,19 @@ def plot_layer_gallery(
         raise TypeError(
             f"layers must be a non-empty dict of title -> layer, got {describe(layers)}"
         )
-    X_np = as_tensor("X", X, ndim=2).detach().cpu().double().numpy()
+    for title, layer in layers.items():
+        if not callable(layer):
+            raise TypeError(
+                f"layers[{title!r}] must be a module or a function, got {describe(layer)}"
+            )
+    X_t = as_tensor("X", X, ndim=2).detach().cpu()
+    check_features("X", X_t, 2)
+    X_np = X_t.double().numpy()
     if axes is None:
         _, grid = plt.subplots(1, len(layers) + 1, figsize=(2.3 * (len(layers) + 1), 2.5))
         axes = list(np.atleast_1d(grid))
+    if isinstance(axes, (str, bytes)) or not hasattr(axes, "__len__"):
+        raise TypeError(f"axes must be a sequence of Axes, got {describe(axes)}")
     if len(axes) != len(layers) + 1:
         raise ValueError(f"axes must hold {len(layers) + 1} Axes, got {len(axes)}")
     plot_cloud(X_np, ax=axes[0], title=input_title, size=size)

@@ -17,7 +17,7 @@ import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import check_choice, check_int, describe
+from .._validation import as_available_device, check_choice, check_int, describe
 from ..data import circles
 from ..diagnostics import gradient_norms
 from ..models import ACTIVATIONS, INITIALIZATIONS, NORMALIZATIONS, deep_mlp
@@ -123,6 +123,11 @@ def vanishing_gradient_experiment(
     >>> p.norms.shape, p.ratio < 1e-3
     (torch.Size([11]), True)
     """
+    if not isinstance(depths, (int, list, tuple)) or isinstance(depths, bool):
+        raise TypeError(f"depths must be an int or a list of ints, got {describe(depths)}")
+    for name, values in (("activations", activations), ("inits", inits)):
+        if not isinstance(values, (str, list, tuple)):
+            raise TypeError(f"{name} must be a name or a list of names, got {describe(values)}")
     depth_list = (depths,) if isinstance(depths, int) else tuple(depths)
     if not depth_list:
         raise ValueError("depths must not be empty")
@@ -151,7 +156,7 @@ def vanishing_gradient_experiment(
                     seed=seed,
                 )
                 if device is not None:
-                    model.to(device)
+                    model.to(as_available_device("device", device))
                 norms = gradient_norms(model, X, y)
                 profiles.append(
                     GradientProfile(
@@ -188,6 +193,8 @@ def plot_gradient_profiles(profiles: Sequence[GradientProfile], *, ax: Axes | No
     """
     if isinstance(profiles, GradientProfile):
         profiles = [profiles]
+    if isinstance(profiles, (str, bytes)) or not hasattr(profiles, "__iter__"):
+        raise TypeError(f"profiles must be a list of GradientProfile, got {describe(profiles)}")
     if not profiles or not all(isinstance(p, GradientProfile) for p in profiles):
         raise TypeError(
             f"profiles must be a non-empty list of GradientProfile, got {describe(profiles)}"

@@ -46,6 +46,8 @@ def ravine(w: torch.Tensor, *, curvature: float = 20.0) -> torch.Tensor:
     tensor(10.5000)
     """
     w = as_tensor("w", w, ndim=(1, 2))
+    if not w.is_floating_point():
+        w = w.double()  # integer squares overflow
     if w.shape[-1] != 2:
         raise ValueError(
             f"w must have 2 coordinates in its last dimension, got shape {tuple(w.shape)}"
@@ -93,7 +95,11 @@ def descend(
         raise TypeError(f"fn must be callable, got {describe(fn)}")
     if not callable(make_optimizer):
         raise TypeError(f"make_optimizer must be callable, got {describe(make_optimizer)}")
+    if not isinstance(start, (torch.Tensor, np.ndarray, list, tuple)):
+        raise TypeError(f"start must be a point such as [2.0, 1.0], got {describe(start)}")
     w0 = as_tensor("start", start if isinstance(start, torch.Tensor) else list(start), ndim=1)
+    if len(w0) == 0:
+        raise ValueError("start must have at least one coordinate, got none")
     steps = check_int("steps", steps, minimum=1)
     w = w0.detach().clone().float().requires_grad_(True)
     optimizer = make_optimizer([w])
@@ -101,6 +107,12 @@ def descend(
         raise TypeError(
             f"make_optimizer must return a torch.optim.Optimizer, got {describe(optimizer)}"
         )
+    try:
+        first = fn(w)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"fn cannot be evaluated at start={w0.tolist()}: {err}") from err
+    if not isinstance(first, torch.Tensor) or first.numel() != 1:
+        raise TypeError(f"fn must return a scalar tensor, got {describe(first)}")
     path, losses = [w.detach().clone()], []
     for _ in range(steps):
         optimizer.zero_grad()
@@ -147,15 +159,24 @@ def plot_paths(
     """
     if not isinstance(paths, Mapping) or not paths:
         raise TypeError(f"paths must be a non-empty mapping of name to path, got {describe(paths)}")
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {describe(fn)}")
+    if isinstance(extent, (str, bytes)) or not isinstance(extent, (Sequence, np.ndarray)):
+        raise TypeError(f"extent must be (xmin, xmax, ymin, ymax), got {describe(extent)}")
     if len(extent) != 4:
         raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {extent!r}")
+    xmin, xmax, ymin, ymax = (check_float(f"extent[{i}]", e) for i, e in enumerate(extent))
+    if not (xmin < xmax and ymin < ymax):
+        raise ValueError(f"extent must have xmin < xmax and ymin < ymax, got {tuple(extent)}")
     ax = get_axes(ax)
-    xmin, xmax, ymin, ymax = (float(e) for e in extent)
     xs, ys = np.linspace(xmin, xmax, 200), np.linspace(ymin, ymax, 120)
     gx, gy = np.meshgrid(xs, ys)
     grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1)).float()
     with torch.no_grad():
-        values = fn(grid).reshape(gx.shape).numpy()
+        heights = fn(grid)
+    if not isinstance(heights, torch.Tensor) or heights.numel() != gx.size:
+        raise TypeError(f"fn must map points of shape (n, 2) to n values, got {describe(heights)}")
+    values = heights.reshape(gx.shape).numpy()
     levels = np.quantile(values, np.linspace(0.02, 0.98, 12))
     ax.contour(gx, gy, values, levels=np.unique(levels), colors="0.75", linewidths=0.8)
     for name, path in paths.items():

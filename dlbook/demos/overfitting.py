@@ -19,7 +19,14 @@ import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import as_tensor, check_float, check_int, check_same_length, describe
+from .._validation import (
+    as_tensor,
+    check_color,
+    check_float,
+    check_int,
+    check_same_length,
+    describe,
+)
 from ..data import noisy_sine, polynomial_features, train_test_split
 from ..linear import mean_squared_error, polynomial_fit, polynomial_predict
 
@@ -64,6 +71,21 @@ def polynomial_errors(
         raise TypeError(
             f"degrees must be a non-empty sequence of integers, got {describe(degrees)}"
         )
+    x_train, y_train, x_test, y_test = (
+        as_tensor(name, value, ndim=1)
+        for name, value in (
+            ("x_train", x_train),
+            ("y_train", y_train),
+            ("x_test", x_test),
+            ("y_test", y_test),
+        )
+    )
+    check_same_length("x_train", x_train, "y_train", y_train)
+    check_same_length("x_test", x_test, "y_test", y_test)
+    if len(x_train) == 0 or len(x_test) == 0:
+        raise ValueError(
+            f"x_train and x_test must hold at least one point, got {len(x_train)} and {len(x_test)}"
+        )
     train_errors, test_errors = [], []
     for i, degree in enumerate(degrees):
         degree = check_int(f"degrees[{i}]", degree, minimum=0)
@@ -102,10 +124,17 @@ def plot_polynomial(
     >>> len(ax.lines)
     1
     """
-    if len(x_range) != 2 or not x_range[0] < x_range[1]:
-        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range}")
+    if color is not None:
+        check_color("color", color)
+    if isinstance(x_range, (str, bytes)) or not isinstance(x_range, Sequence):
+        raise TypeError(f"x_range must be a pair (start, stop), got {describe(x_range)}")
+    if len(x_range) != 2:
+        raise TypeError(f"x_range must be a pair (start, stop), got {describe(x_range)}")
+    start, stop = check_float("x_range[0]", x_range[0]), check_float("x_range[1]", x_range[1])
+    if not start < stop:
+        raise ValueError(f"x_range must be (low, high) with low < high, got {tuple(x_range)}")
     ax = get_axes(ax)
-    grid = torch.linspace(float(x_range[0]), float(x_range[1]), 300, dtype=torch.float64)
+    grid = torch.linspace(start, stop, 300, dtype=torch.float64)
     values = polynomial_predict(coefficients, grid).cpu().numpy()
     ax.plot(grid.numpy(), values, label=label, color=color)
     ax.set_xlabel("$x$")

@@ -30,6 +30,7 @@ from torch import nn
 
 from .._validation import (
     as_tensor,
+    call_model,
     check_choice,
     check_classification_data,
     check_float,
@@ -38,7 +39,7 @@ from .._validation import (
     check_seed,
     describe,
 )
-from ..devices import module_device
+from ..devices import module_device, module_dtype
 from ..seeding import make_generator, seeded
 
 __all__ = [
@@ -48,6 +49,17 @@ __all__ = [
     "saved_tensor_bytes",
     "training_losses",
 ]
+
+
+def _fits(model: nn.Module, X: torch.Tensor) -> None:
+    """Raise a ValueError naming the model and X when the model cannot take X."""
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            call_model(model, X[:1].to(module_device(model)))
+    finally:
+        model.train(was)
 
 
 def _check_mode(mode: str) -> bool:
@@ -96,8 +108,18 @@ def accumulated_gradient(
     True
     """
     model = copy.deepcopy(check_model("model", model))
-    X, y = check_classification_data(X, y)
+    X, y = check_classification_data(X, y, dtype=module_dtype(model))
+    _fits(model, X)
     backward_calls = check_int("backward_calls", backward_calls, minimum=1)
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("model must have parameters that require gradients, got none")
+    with torch.no_grad():
+        n_outputs = call_model(model, X[:1].to(module_device(model))).shape[-1]
+    if len(y) and int(y.max()) >= n_outputs:
+        raise ValueError(
+            f"y must hold class labels in [0, {n_outputs}) for a model with {n_outputs} "
+            f"outputs, got the label {int(y.max())}"
+        )
     device = module_device(model)
     X, y = X.to(device), y.to(device)
     model.zero_grad(set_to_none=True)
@@ -159,10 +181,13 @@ def training_losses(
     5
     """
     model = copy.deepcopy(check_model("model", model))
-    X, y = check_classification_data(X, y)
+    X, y = check_classification_data(X, y, dtype=module_dtype(model))
+    _fits(model, X)
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    if not list(model.parameters()):
+        raise ValueError("model must have parameters to train, got none")
     generator = make_generator(seed)
     device = module_device(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -229,7 +254,10 @@ def prediction_spread(
     True
     """
     model = copy.deepcopy(check_model("model", model))
-    X = as_tensor("X", X, ndim=2).float()
+    X = as_tensor("X", X, ndim=2).to(module_dtype(model))
+    _fits(model, X)
+    if len(X) == 0:
+        raise ValueError("X must contain at least one sample, got 0")
     training = _check_mode(mode)
     repeats = check_int("repeats", repeats, minimum=2)
     seed = check_seed("seed", seed)
@@ -276,7 +304,8 @@ def batch_dependence(model: nn.Module, X: torch.Tensor, *, mode: str = "train") 
     True
     """
     model = copy.deepcopy(check_model("model", model))
-    X = as_tensor("X", X, ndim=2).float()
+    X = as_tensor("X", X, ndim=2).to(module_dtype(model))
+    _fits(model, X)
     if len(X) < 4:
         raise ValueError(f"X must contain at least 4 samples, got {len(X)}")
     training = _check_mode(mode)
@@ -334,7 +363,8 @@ def saved_tensor_bytes(
     800
     """
     check_model("model", model)
-    X = as_tensor("X", X, ndim=(2, 3, 4)).float().to(module_device(model))
+    X = as_tensor("X", X, ndim=(2, 3, 4)).to(module_device(model), module_dtype(model))
+    _fits(model, X)
     if not isinstance(no_grad, bool):
         raise TypeError(f"no_grad must be a bool, got {describe(no_grad)}")
     if not isinstance(parameters, bool):

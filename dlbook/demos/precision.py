@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import as_device, check_int, describe
+from .._validation import as_available_device, check_int, describe
 from ..seeding import make_generator
 
 __all__ = ["matmul_error"]
@@ -42,7 +42,7 @@ def matmul_error(
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {describe(dtype)}")
     n = check_int("n", n, minimum=1)
-    device = as_device("device", device)
+    device = as_available_device("device", device)
     generator = make_generator(seed)
     A = torch.randn(n, n, generator=generator, dtype=torch.float64)
     B = torch.randn(n, n, generator=generator, dtype=torch.float64)

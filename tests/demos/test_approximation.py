@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook.demos.approximation import (
@@ -19,7 +19,6 @@ from dlbook.demos.approximation import (
 from dlbook.diagnostics import count_linear_pieces
 
 
-@settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(-10, 10), min_size=2, max_size=12), st.integers(0, 2**16))
 def test_relu_interpolant_is_exact_at_knots_and_linear_between(ys: list[float], seed: int) -> None:
     rng = np.random.default_rng(seed)
