@@ -39,6 +39,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from . import devices
 from ._validation import (
     as_available_device,
+    as_device,
     as_tensor,
     check_float,
     check_int,
