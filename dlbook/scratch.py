@@ -21,7 +21,7 @@ a model of your own built from the engine's layers reports all its parameters,
 trains and switches mode as a whole, and has a :meth:`Module.state_dict`. A
 module may be used several times in one forward pass: what each call stores
 for its backward pass is kept on a stack, and backward calls (made in reverse
-order, as reverse mode does) take them back one by one. :meth:`Module.to_torch`
+order, as reverse mode does) take them back one by one. :meth:`~dlbook.scratch.Module.to_torch`
 and :func:`from_torch` convert to and from the equivalent ``torch.nn`` model.
 """
 
@@ -411,7 +411,7 @@ class Module:
     def torch_module(self) -> nn.Module:
         """A new ``torch.nn`` module of the same architecture (its weights are not copied).
 
-        Layers with a torch equivalent define it; :meth:`to_torch` copies the
+        Layers with a torch equivalent define it; :meth:`~dlbook.scratch.Module.to_torch` copies the
         weights. A module of your own can define it too (for instance as an
         ``nn.Sequential`` of its children's ``torch_module()``).
         """
