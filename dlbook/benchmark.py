@@ -234,18 +234,25 @@ def matmul_flop(n: int, k: int | None = None, m: int | None = None) -> int:
 
 
 def linear_training_flop(model: nn.Module, batch_size: int) -> int:
-    """Approximate FLOP of one training step of a model's linear layers: 6 x weights x batch.
+    """FLOP of the matrix products of one training step of a model's linear layers.
 
-    The forward pass multiplies each example by every weight matrix
-    (2 FLOP per weight); the backward pass does it twice more, once for the
-    gradient with respect to the inputs and once for the weights. Biases,
-    activations, the loss and the optimiser are ignored: they cost little
-    next to the matrix products of a wide MLP.
+    The forward pass multiplies each example by every weight matrix, 2 FLOP
+    per weight. The backward pass computes each layer's weight gradient
+    (2 more per weight) and, for every layer but the first, the gradient with
+    respect to the layer's input (2 more): the first layer's input is the
+    data, which needs no gradient, and autograd does not compute it. A step
+    therefore costs ``4 x W_1 x batch + 6 x (other weights) x batch``, twice
+    the forward pass for the first layer and three times for every later
+    one. This is what ``torch.utils.flop_counter.FlopCounterMode`` counts for
+    an MLP whose first module is its first ``nn.Linear`` (the tests compare
+    the two). Biases, activations, the loss and the optimiser are ignored:
+    they cost little next to the matrix products of a wide MLP.
 
     Parameters
     ----------
     model : torch.nn.Module
-        Must contain at least one ``nn.Linear``.
+        Must contain at least one ``nn.Linear``; the first one (in the order
+        of ``model.modules()``) is taken to receive the data.
     batch_size : int
 
     Returns
@@ -255,15 +262,18 @@ def linear_training_flop(model: nn.Module, batch_size: int) -> int:
     Examples
     --------
     >>> linear_training_flop(nn.Linear(784, 256), batch_size=64)
-    77070336
+    51380224
+    >>> mlp = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    >>> linear_training_flop(mlp, batch_size=64) == (4 * 784 + 6 * 10) * 256 * 64
+    True
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
-    if weights == 0:
+    weights = [m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear)]
+    if not weights:
         raise ValueError("model must contain at least one nn.Linear layer, got none")
-    return 6 * weights * batch_size
+    return (4 * weights[0] + 6 * sum(weights[1:])) * batch_size
 
 
 def _check_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:

@@ -641,10 +641,13 @@ SPECS: dict[str, Spec] = {
     ),
     "benchmark.linear_training_flop": Spec(
         args=lambda: {"model": model2(), "batch_size": 4},
+        # forward and weight gradient of every layer, the input gradient of all but the first
         reference=lambda model, batch_size: (
-            6
-            * batch_size
-            * sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+            batch_size
+            * sum(
+                (4 if i == 0 else 6) * m.weight.numel()
+                for i, m in enumerate(m for m in model.modules() if isinstance(m, nn.Linear))
+            )
         ),
     ),
     "benchmark.make_loader": Spec(

@@ -91,11 +91,32 @@ def test_matmul_flop_counts_multiply_adds():
 
 def test_linear_training_flop():
     model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 3))
-    assert linear_training_flop(model, 4) == 6 * (200 + 60) * 4
+    # the first layer: forward and weight gradient; the second also its input gradient
+    assert linear_training_flop(model, 4) == (4 * 200 + 6 * 60) * 4
+    assert linear_training_flop(nn.Linear(10, 20), 4) == 4 * 200 * 4
     with pytest.raises(ValueError, match=r"at least one nn\.Linear"):
         linear_training_flop(nn.ReLU(), 4)
     with pytest.raises(TypeError, match="model must be"):
         linear_training_flop("mlp", 4)
+
+
+@pytest.mark.parametrize("sizes", [[784, 256, 256, 10], [20, 32, 3], [5, 7]])
+def test_linear_training_flop_is_what_the_flop_counter_counts(sizes):
+    # PyTorch's own count of one training step (the TrainingStep that dl.train takes)
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from dlbook.models import mlp
+    from dlbook.training import TrainingStep
+
+    model = mlp(sizes, seed=0)
+    step = TrainingStep(model, torch.optim.SGD(model.parameters(), lr=1e-3))
+    X, y = torch.randn(64, sizes[0]), torch.randint(0, sizes[-1], (64,))
+    with FlopCounterMode(display=False) as counter:
+        step(X, y)
+    assert linear_training_flop(model, 64) == counter.get_total_flops()
+    # the old count, 6 x weights x batch, is too high by the first layer's input gradient
+    weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    assert 6 * weights * 64 > counter.get_total_flops()
 
 
 @pytest.mark.parametrize("device", DEVICES)
