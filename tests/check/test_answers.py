@@ -100,8 +100,9 @@ VALUES = [
         rounded=(9.19e6, 9190000),
         wrong=(256 * 784 * 4 + 4 * 256 * 4096 * 4, 2 * 256 * 4096 * 4),
     ),
-    # 21 of the 27 test rows (see test_leaky_split_from_the_permutation); the unseen 6/27.
-    Value("libraries-and-gpus.leaky-split", 21 / 27, wrong=(6 / 27, 0.778)),
+    # 21 of the 27 test rows (see test_leaky_split_from_the_permutation); the unseen 6/27,
+    # the 18 of 20 test patients seen in training (0.9), and 21 over the 30 patients (0.7).
+    Value("libraries-and-gpus.leaky-split", 21 / 27, rounded=(0.778,), wrong=(6 / 27, 0.9, 0.7)),
     # (784*256 + 256) + (256*256 + 256) + (256*10 + 10); without biases 268800.
     Value("mlp.parameter-count", 269322, wrong=(268800, 269321)),
     # W = W3 W2 W1: (2, 4)(4, 5)(5, 3) -> (outputs, inputs).
