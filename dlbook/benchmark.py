@@ -455,9 +455,11 @@ def make_loader(
 ) -> DataLoader:
     """A ``DataLoader`` over tensors, with pinned memory when a CUDA device is present.
 
-    Pinned (page-locked) host memory can be copied to the GPU by DMA while the
-    GPU computes; together with ``tensor.to(device, non_blocking=True)`` the
-    copy of the next batch overlaps with the work on the current one.
+    Pinned (page-locked) host memory is copied to the GPU directly, by DMA;
+    with ``tensor.to(device, non_blocking=True)`` the call only queues the copy
+    and returns, so the host can prepare the next batch while it runs.
+    (Overlapping a copy with GPU computation as well needs a separate CUDA
+    stream: on the default stream the GPU runs them one after the other.)
 
     Parameters
     ----------
