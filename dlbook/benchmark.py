@@ -16,19 +16,23 @@ measures the queueing, not the work. :func:`time_function` therefore builds on
 On top of it, :func:`benchmark_matmul` and :func:`benchmark_training_step`
 report achieved floating-point operations per second (FLOP/s), and
 :func:`make_loader` and :func:`benchmark_transfer` show pinned host memory
-and non-blocking copies, and :func:`measure_memory` reads the GPU memory a
-function needs from PyTorch's CUDA allocator. Every table of timings should
+and non-blocking copies, :func:`measure_memory` reads the GPU memory a
+function needs from PyTorch's CUDA allocator, and :func:`profile_operations`
+says which operations the time goes to (``torch.profiler``). Every table of timings should
 say where it was measured: :func:`dlbook.devices.describe_machine` names the
 machine, and :func:`markdown_table` puts it in a caption.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import os
 import statistics
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +66,7 @@ __all__ = [
     "markdown_table",
     "matmul_flop",
     "measure_memory",
+    "profile_operations",
     "time_function",
 ]
 
@@ -571,6 +576,111 @@ def benchmark_transfer(
         nbytes = source.numel() * source.element_size()
         rows.append({"pinned": pinned, "seconds": timing.best, "bytes_per_s": nbytes / timing.best})
     return rows
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to the null device meanwhile.
+
+    The profiler's C++ library logs a line when it starts and one when it
+    stops, below Python's ``sys.stderr``; in a notebook they would show up as
+    error output. Python's own warnings still go to ``sys.stderr``.
+    """
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 (an embedded interpreter): nothing to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def profile_operations(
+    fn: Callable[[], Any],
+    *,
+    calls: int = 5,
+    warmup: int = 1,
+    device: torch.device | str | None = None,
+) -> list[dict[str, Any]]:
+    """Profile calls of a function with ``torch.profiler`` and sum the time per operation.
+
+    After ``warmup`` untimed calls, ``calls`` calls run inside
+    ``torch.profiler.profile`` (CPU activity, and CUDA kernels on a CUDA
+    device), and the recorded events are summed per operation
+    (``key_averages``). The profiler's own log lines on the process's error
+    output are silenced.
+
+    Parameters
+    ----------
+    fn : callable
+        The work to profile, e.g. one training step.
+    calls : int, default 5
+        Profiled calls.
+    warmup : int, default 1
+        Calls before profiling (first-call costs are not what one wants to see).
+    device : torch.device or str, optional
+        Where ``fn`` computes (synchronised before the profile ends); ``None``
+        means the CPU.
+
+    Returns
+    -------
+    list of dict
+        One row per operation, most own CPU time first, with keys ``name``
+        (e.g. ``"aten::mm"``), ``calls`` (in all profiled calls),
+        ``self_cpu_s`` (CPU seconds spent in the operation itself, not in the
+        operations it calls), ``cpu_share`` (its share of the sum of
+        ``self_cpu_s``, so the shares add up to 1) and ``self_device_s`` (GPU
+        kernel seconds; 0 on the CPU).
+
+    Examples
+    --------
+    >>> A = torch.randn(64, 64)
+    >>> rows = profile_operations(lambda: A @ A, calls=3)
+    >>> [(row["name"], row["calls"]) for row in rows if row["name"] == "aten::mm"]
+    [('aten::mm', 3)]
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {describe(fn)}")
+    calls = check_int("calls", calls, minimum=1)
+    warmup = check_int("warmup", warmup, minimum=0)
+    device = as_available_device("device", device)
+    activities = [ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    for _ in range(warmup):
+        fn()
+    devices.synchronize(device)
+    with _quiet_native_stderr(), profile(activities=activities) as prof:
+        for _ in range(calls):
+            fn()
+        devices.synchronize(device)
+    events = list(prof.key_averages())
+    total = sum(e.self_cpu_time_total for e in events) or 1.0
+    rows = [
+        {
+            "name": e.key,
+            "calls": int(e.count),
+            "self_cpu_s": e.self_cpu_time_total / 1e6,
+            "cpu_share": e.self_cpu_time_total / total,
+            # named self_cuda_time_total before PyTorch 2.4
+            "self_device_s": getattr(
+                e, "self_device_time_total", getattr(e, "self_cuda_time_total", 0.0)
+            )
+            / 1e6,
+        }
+        for e in events
+    ]
+    return sorted(rows, key=lambda row: row["self_cpu_s"], reverse=True)
 
 
 @dataclass(frozen=True)

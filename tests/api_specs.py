@@ -663,6 +663,10 @@ SPECS: dict[str, Spec] = {
             2 * n * (n if k is None else k) * (n if m is None else m)
         ),
     ),
+    "benchmark.profile_operations": Spec(
+        args=lambda: {"fn": lambda: torch.ones(2, 2) @ torch.ones(2, 2), "calls": 1, "warmup": 0},
+        cost=2,
+    ),
     "benchmark.time_function": Spec(
         args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001}, cost=2
     ),

@@ -18,6 +18,7 @@ from dlbook.benchmark import (
     markdown_table,
     matmul_flop,
     measure_memory,
+    profile_operations,
     time_function,
 )
 
@@ -316,3 +317,36 @@ def test_compiled_training_step_on_cuda(cuda_device):
         model, batch_size=64, device=cuda_device, compiled=True, warmup=3, min_run_time=0.01
     )
     assert row["compiled"] is True and row["samples_per_s"] > 0
+
+
+def test_profile_operations_counts_the_calls_and_sums_to_one(capfd):
+    A = torch.randn(32, 32)
+    rows = profile_operations(lambda: torch.relu(A @ A), calls=4, warmup=1)
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["aten::mm"]["calls"] == 4 and by_name["aten::relu"]["calls"] == 4
+    assert sum(row["cpu_share"] for row in rows) == pytest.approx(1.0)
+    assert [row["self_cpu_s"] for row in rows] == sorted(
+        (row["self_cpu_s"] for row in rows), reverse=True
+    )
+    assert all(row["self_device_s"] == 0 for row in rows)  # the CPU has no kernels
+    assert capfd.readouterr().err == ""  # the profiler's log lines are silenced
+    import os
+
+    os.write(2, b"after\n")  # and the error output works again afterwards
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_profile_operations_errors():
+    with pytest.raises(TypeError, match="fn must be callable"):
+        profile_operations(3)
+    with pytest.raises(ValueError, match="calls must be a positive integer"):
+        profile_operations(lambda: None, calls=0)
+
+
+@pytest.mark.cuda
+def test_profile_operations_times_the_kernels_on_cuda(cuda_device):
+    A = torch.randn(256, 256, device=cuda_device)
+    rows = profile_operations(lambda: A @ A, calls=3, device=cuda_device)
+    mm = next(row for row in rows if row["name"] == "aten::mm")
+    assert mm["calls"] == 3
+    assert sum(row["self_device_s"] for row in rows) > 0  # the GPU's kernels are counted
