@@ -337,9 +337,8 @@ def test_nccl_on_one_gpu_equals_the_cpu(data):
     X, y = data
     model = dl.mlp([2, 8, 2], seed=0)
     options = dict(epochs=2, lr=0.1, batch_size=16, shuffle=True, seed=1)
-    gpu, gpu_losses = train_data_parallel(
-        model, X, y, world_size=1, backend="nccl", start_method="spawn", **options
-    )
+    # no start_method: the default for nccl must be one that works with CUDA (spawn)
+    gpu, gpu_losses = train_data_parallel(model, X, y, world_size=1, backend="nccl", **options)
     cpu, cpu_losses = train_single_process(model, X, y, **options)
     assert gpu_losses == pytest.approx(cpu_losses, rel=1e-4, abs=1e-5)
     for a, b in zip(gpu.parameters(), cpu.parameters(), strict=True):
