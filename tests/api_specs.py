@@ -1096,6 +1096,9 @@ SPECS: dict[str, Spec] = {
         },
         cost=2,
     ),
+    "demos.backprop.finite_difference_errors": Spec(
+        args=lambda: {"epsilons": [1e-2, 1e-6], "n_in": 2, "n_out": 3}
+    ),
     "demos.backprop.two_one_one_step": Spec(
         args=lambda: {
             "x": (1.0, 0.0),

@@ -3,6 +3,8 @@
 :func:`two_one_one_step` runs one SGD step of the 2-1-1 sigmoid network of the
 chapter on backpropagation with the layers of :mod:`dlbook.scratch`, and
 reports every intermediate value the chapter derives on paper.
+:func:`finite_difference_errors` measures how far central differences land from
+the exact gradient, in float32 and float64, for a range of step sizes.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
-from .._validation import check_float, describe
+from .._validation import check_float, check_int, check_sequence, describe
 from ..scratch import SGD, BCEWithLogitsLoss, Linear, Sequential, Sigmoid
 
-__all__ = ["two_one_one_step"]
+__all__ = ["finite_difference_errors", "two_one_one_step"]
 
 
 def _pair(name: str, value: Any) -> list[Any]:
@@ -110,3 +113,72 @@ def two_one_one_step(
         "new_loss": loss_fn(model(xb), yb),
     }
     return out
+
+
+def finite_difference_errors(
+    epsilons: list[float], *, n_in: int = 5, n_out: int = 8, seed: int = 0
+) -> dict[str, list[float]]:
+    """Relative error of central differences for each step size, in float32 and float64.
+
+    The function is ``L(W) = sum(tanh(W x) * r)`` for a random ``W`` of shape
+    ``(n_out, n_in)``, input ``x`` and weights ``r``. For each ``eps`` every
+    entry of ``W`` gets the estimate ``(L(W + eps e_i) - L(W - eps e_i)) / 2 eps``,
+    computed in the given precision; the error is the largest deviation from
+    autograd's gradient (in the same precision), divided by the largest entry
+    of that gradient. Truncation makes it grow like ``eps**2`` for large steps,
+    rounding like ``u / eps`` (``u`` the unit roundoff) for small ones.
+
+    Parameters
+    ----------
+    epsilons : list of float
+        Step sizes, each > 0.
+    n_in, n_out : int, default 5 and 8
+        Shape of ``W``.
+    seed : int, default 0
+        Seed of ``W``, ``x`` and ``r`` (drawn in float64, then rounded).
+
+    Returns
+    -------
+    dict of str to list of float
+        ``{"float32": [...], "float64": [...]}``, one error per step size.
+
+    Examples
+    --------
+    >>> errors = finite_difference_errors([1e-2, 1e-6])
+    >>> errors["float64"][1] < 1e-8 < errors["float32"][1]
+    True
+    """
+    steps = [
+        check_float(f"epsilons[{i}]", e, minimum=0.0, strict_minimum=True)
+        for i, e in enumerate(check_sequence("epsilons", epsilons))
+    ]
+    if not steps:
+        raise ValueError("epsilons must hold at least one step size, got an empty sequence")
+    n_in, n_out = check_int("n_in", n_in, minimum=1), check_int("n_out", n_out, minimum=1)
+    gen = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    weight = torch.randn(n_out, n_in, generator=gen, dtype=torch.float64)
+    x = torch.randn(n_in, generator=gen, dtype=torch.float64)
+    r = torch.randn(n_out, generator=gen, dtype=torch.float64)
+    result: dict[str, list[float]] = {}
+    for name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
+        w, xd, rd = weight.to(dtype), x.to(dtype), r.to(dtype)
+
+        def loss(w: torch.Tensor, xd: torch.Tensor = xd, rd: torch.Tensor = rd) -> torch.Tensor:
+            return (torch.tanh(w @ xd) * rd).sum()
+
+        leaf = w.clone().requires_grad_(True)
+        loss(leaf).backward()
+        assert leaf.grad is not None
+        exact = leaf.grad
+        errors = []
+        for eps in steps:
+            numeric = torch.zeros_like(w)
+            for i in range(w.numel()):
+                step = torch.zeros(w.numel(), dtype=dtype)
+                step[i] = eps
+                step = step.view_as(w)
+                with torch.no_grad():
+                    numeric.view(-1)[i] = (loss(w + step) - loss(w - step)) / (2 * eps)
+            errors.append(float((numeric - exact).abs().max() / exact.abs().max()))
+        result[name] = errors
+    return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dlbook.demos.backprop import two_one_one_step
+from dlbook.demos.backprop import finite_difference_errors, two_one_one_step
 
 
 def test_two_one_one_step_matches_autograd() -> None:
@@ -27,3 +27,18 @@ def test_two_one_one_step_matches_autograd() -> None:
     assert out["new_loss"] < out["loss"]
     with pytest.raises(ValueError, match="y must be 0 or 1"):
         two_one_one_step((0, 0), 2, w1=(0, 0), b1=0, w2=0, b2=0, lr=0.1)
+
+
+def test_finite_differences_need_float64_and_a_moderate_step() -> None:
+    errors = finite_difference_errors([1e-1, 1e-3, 1e-6], seed=1)
+    f32, f64 = errors["float32"], errors["float64"]
+    assert f64[2] < 1e-8  # float64 at eps = 1e-6: rounding and truncation both small
+    assert f32[2] > 1e-3  # float32 at eps = 1e-6: rounding error u/eps dominates
+    assert f32[1] < f32[2] and f64[2] < f64[1] < f64[0]  # truncation shrinks like eps^2
+    assert f64[0] == pytest.approx(f32[0], rel=0.1)  # a large step: truncation alone
+    with pytest.raises(ValueError, match="epsilons"):
+        finite_difference_errors([])
+    with pytest.raises(ValueError, match=r"epsilons\[0\] must be > 0"):
+        finite_difference_errors([0.0])
+    with pytest.raises(TypeError, match="epsilons must be a sequence"):
+        finite_difference_errors(1e-3)  # type: ignore[arg-type]
