@@ -42,3 +42,46 @@ def test_finite_differences_need_float64_and_a_moderate_step() -> None:
         finite_difference_errors([0.0])
     with pytest.raises(TypeError, match="epsilons must be a sequence"):
         finite_difference_errors(1e-3)  # type: ignore[arg-type]
+
+
+def test_the_scalar_engine_agrees_with_autograd() -> None:
+    from dlbook.demos.backprop import Value, plot_graph
+
+    x1, x2, w1, w2, b = 0.5, -1.5, 0.8, -0.3, 0.1
+    v = {name: Value(val, label=name) for name, val in zip("x1 x2 w1 w2 b".split(), (x1, x2, w1, w2, b))}
+    z = v["w1"] * v["x1"] + v["w2"] * v["x2"] + v["b"]
+    h = z.tanh()
+    loss = (h - 1) ** 2 + 0.5 * h.exp() / (1 + z.relu()) - 3 / (v["x1"] + 2) + v["x1"] * v["x1"]
+    loss.backward()
+    t = {n: torch.tensor(val, dtype=torch.float64, requires_grad=True)
+         for n, val in zip("x1 x2 w1 w2 b".split(), (x1, x2, w1, w2, b))}
+    zt = t["w1"] * t["x1"] + t["w2"] * t["x2"] + t["b"]
+    ht = torch.tanh(zt)
+    lt = (ht - 1) ** 2 + 0.5 * ht.exp() / (1 + zt.relu()) - 3 / (t["x1"] + 2) + t["x1"] * t["x1"]
+    lt.backward()
+    assert loss.data == pytest.approx(lt.item(), rel=1e-12)
+    for name in t:
+        assert v[name].grad == pytest.approx(t[name].grad.item(), rel=1e-10), name
+    order = loss.topological_order()
+    assert order[-1] is loss and len(order) == len({id(n) for n in order})
+    position = {id(n): i for i, n in enumerate(order)}
+    assert all(position[id(c)] < position[id(n)] for n in order for c in n._inputs)
+    loss.backward()  # a second call starts from zero: same gradients, not doubled
+    assert v["x1"].grad == pytest.approx(t["x1"].grad.item(), rel=1e-10)
+    ax = plot_graph(loss)
+    assert len([txt for txt in ax.texts if txt.get_text()]) == len(order)
+
+
+def test_the_scalar_engine_rejects_bad_input() -> None:
+    from dlbook.demos.backprop import Value, plot_graph
+
+    with pytest.raises(TypeError, match="data must be a real number"):
+        Value("1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="combines with a Value or a real number"):
+        Value(1.0) * "2"  # type: ignore[operator]
+    with pytest.raises(ZeroDivisionError):
+        Value(1.0) / 0
+    with pytest.raises(ValueError, match="exp overflows"):
+        Value(1000.0).exp()
+    with pytest.raises(TypeError, match="root must be a Value"):
+        plot_graph(1.0)  # type: ignore[arg-type]
