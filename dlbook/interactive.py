@@ -139,7 +139,8 @@ def temperature_control(
     start : float, default 1.0
         Initial temperature (moved to the nearest slider position).
     width, height : int
-        Plot size in pixels.
+        Plot size in pixels; ``width`` is the largest width, and the control
+        shrinks to fit a narrower page (a phone).
 
     Returns
     -------
@@ -186,7 +187,8 @@ def temperature_control(
     x_range: Any = names  # bokeh accepts a list of factors here
     fig = figure(
         x_range=x_range,
-        width=width,
+        sizing_mode="stretch_width",
+        max_width=width,
         height=height,
         title=title(i0),
         toolbar_location=None,
@@ -201,7 +203,8 @@ def temperature_control(
         value=float(temps[i0]),
         step=step,
         title="temperature T",
-        width=width,
+        sizing_mode="stretch_width",
+        max_width=width,
     )
     table = {
         "probs": probs.round(6).tolist(),
@@ -223,7 +226,7 @@ def temperature_control(
             ),
         ),
     )
-    script, div = components(column(slider, fig))
+    script, div = components(column(slider, fig, sizing_mode="stretch_width", max_width=width))
     # BokehJS core and widgets only (about 1.6 MB), inline: no <script src=...> at all
     resources = Resources(mode="inline", components=["bokeh", "bokeh-widgets"])
     png = _static_png(z, float(temps[i0]), names, title(i0), (width, height))

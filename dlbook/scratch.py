@@ -21,12 +21,16 @@ a model of your own built from the engine's layers reports all its parameters,
 trains and switches mode as a whole, and has a :meth:`Module.state_dict`. A
 module may be used several times in one forward pass: what each call stores
 for its backward pass is kept on a stack, and backward calls (made in reverse
-order, as reverse mode does) take them back one by one. :meth:`~dlbook.scratch.Module.to_torch`
+order, as reverse mode does) take them back one by one. A forward pass between a
+loss and its backward pass (on validation data, say) replaces what was stored; a
+backward call given the very array the loss's ``backward()`` returned knows which
+pass that loss saw, and raises ``RuntimeError`` rather than return wrong gradients. :meth:`~dlbook.scratch.Module.to_torch`
 and :func:`from_torch` convert to and from the equivalent ``torch.nn`` model.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import math
@@ -123,6 +127,18 @@ def _batch(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
 #: Forward passes started from the outside (not from inside another module's forward).
 _PASSES = itertools.count(1)
 _DEPTH = 0
+#: The outputs of the latest outside forward passes and the gradients losses computed from
+#: them, each with the number of its pass: backward checks that the values a module stored
+#: come from the pass that produced the gradient it is given (matched by identity).
+_OUTPUTS: collections.deque[tuple[Any, int]] = collections.deque(maxlen=16)
+_GRADIENTS: collections.deque[tuple[Any, int]] = collections.deque(maxlen=16)
+
+
+def _pass_of(array: Any, registry: collections.deque[tuple[Any, int]]) -> int | None:
+    for candidate, number in reversed(registry):
+        if candidate is array:
+            return number
+    return None
 
 
 def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,7 +150,8 @@ def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
         if state.get("_recording") is not None:  # super().forward() inside a recorded call
             return forward(self, *args, **kwargs)
         global _DEPTH
-        if _DEPTH == 0:
+        outside = _DEPTH == 0
+        if outside:
             Module._current_pass = next(_PASSES)
         stack = state.setdefault("_saved", [])
         if stack and stack[-1][0] != Module._current_pass:
@@ -148,6 +165,8 @@ def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
             _DEPTH -= 1
             state["_recording"] = None
         stack.append((Module._current_pass, {name: state[name] for name in names}))
+        if outside:
+            _OUTPUTS.append((out, Module._current_pass))
         return out
 
     wrapper._records = True  # type: ignore[attr-defined]
@@ -168,6 +187,16 @@ def _replayed_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
                 f"{type(self).__name__}.backward() was called more often than its forward "
                 "pass: call the module on an input first, and backward once per call"
             )
+        if args:
+            origin = _pass_of(args[0], _GRADIENTS)
+            if origin is not None and origin != stack[-1][0]:
+                raise RuntimeError(
+                    f"{type(self).__name__}.backward() was given the gradient of a loss on "
+                    f"forward pass {origin}, but the values it stored come from a later "
+                    f"forward pass {stack[-1][0]} (for example on validation data), which "
+                    "replaced them: run backward before the next forward pass, or repeat "
+                    "the forward pass and the loss"
+                )
         _, saved = stack.pop()
         state.update(saved)  # the stored input and output of the matching call
         state["_replaying"] = True
@@ -946,7 +975,24 @@ def _floating(x: Any, name: str = "prediction") -> np.ndarray:
 class _Loss:
     """A loss: calling it returns a float; ``backward()`` returns dL/d(prediction)."""
 
+    _pass: int | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        backward = cls.__dict__.get("backward")
+        if callable(backward):
+
+            @functools.wraps(backward)
+            def tagged(self: _Loss) -> np.ndarray:
+                grad = backward(self)
+                if self._pass is not None:  # the prediction was a model's output
+                    _GRADIENTS.append((grad, self._pass))
+                return grad
+
+            cls.backward = tagged  # type: ignore[method-assign]
+
     def __call__(self, prediction: np.ndarray, target: np.ndarray) -> float:
+        self._pass = _pass_of(prediction, _OUTPUTS)
         return self.forward(prediction, target)
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:  # pragma: no cover
@@ -1165,6 +1211,9 @@ def check_gradients(
     Uses the scalar ``L = sum(module(x) * R)`` for a fixed random ``R``, so
     ``dL/d(output) = R``. Returns the largest absolute difference between the
     analytic and numerical gradient for the input and for every parameter.
+    The module's parameters and buffers (batch norm's running statistics, which
+    the many forward passes move) are restored afterwards; each parameter's
+    ``grad`` holds the analytic gradient.
 
     Parameters
     ----------
@@ -1193,6 +1242,7 @@ def check_gradients(
         raise ValueError("x must be finite: finite differences of NaN or inf are meaningless")
     eps = check_float("eps", eps, minimum=0.0, strict_minimum=True)
     rng = np.random.default_rng(check_seed("seed", seed))
+    state = module.state_dict()
     out = module(x)
     if not np.isfinite(out).all():
         raise ValueError(
@@ -1211,6 +1261,7 @@ def check_gradients(
     numeric = {"input": numerical_gradient(objective, x, eps=eps)}
     for name, p in module.named_parameters():
         numeric[name] = numerical_gradient(objective, p.data, eps=eps)
+    module.load_state_dict(state)  # the many forward passes moved batch norm's statistics
     return {
         name: float(np.max(np.abs(analytic[name] - numeric[name]), initial=0.0))
         for name in analytic

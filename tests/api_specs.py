@@ -338,6 +338,14 @@ def check_gradients_ok(result: dict[str, float], kwargs: dict[str, Any]) -> None
     assert max(result.values()) < 1e-5, f"check_gradients reports {result}"
 
 
+def small_value_graph() -> Any:
+    """``a * b + a`` in the scalar engine, after its backward pass."""
+    a = dlbook.demos.backprop.Value(2.0, label="a")
+    out = a * dlbook.demos.backprop.Value(-1.0, label="b") + a
+    out.backward()
+    return out
+
+
 # --------------------------------------------------------------------- optim
 
 
@@ -1184,6 +1192,14 @@ SPECS: dict[str, Spec] = {
             "steps": 2,
         },
         cost=2,
+    ),
+    "demos.backprop.Value": Spec(
+        args=lambda: {"data": 2.0, "label": "x"},
+        check=lambda v, kw: np.testing.assert_array_equal([v.data, v.grad], [kw["data"], 0.0]),
+    ),
+    "demos.backprop.plot_graph": Spec(args=lambda: {"root": small_value_graph()}),
+    "demos.backprop.finite_difference_errors": Spec(
+        args=lambda: {"epsilons": [1e-2, 1e-6], "n_in": 2, "n_out": 3}
     ),
     "demos.backprop.two_one_one_step": Spec(
         args=lambda: {
