@@ -742,7 +742,6 @@ SPECS: dict[str, Spec] = {
             2 * n * (n if k is None else k) * (n if m is None else m)
         ),
     ),
-    "benchmark.measure_memory": Spec(args=lambda: {"fn": lambda: torch.zeros(3)}, needs_cuda=True),
     "benchmark.time_function": Spec(
         args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001}, cost=2
     ),
