@@ -1222,6 +1222,19 @@ SPECS: dict[str, Spec] = {
         args=lambda: {"layers": {"doubled": lambda x: 2 * x}, "X": dlbook.data.grid_cloud(3)},
         cost=2,
     ),
+    "demos.digits.gradient_histograms": Spec(
+        args=lambda: {"images": np.random.default_rng(0).random((3, 8, 8))}
+    ),
+    "demos.gradients.gradient_through_time": Spec(
+        args=lambda: {"length": 5, "hidden_size": 4, "n_samples": 8, "seeds": (0, 1)},
+        cost=2,
+    ),
+    "demos.gradients.signal_statistics": Spec(
+        args=lambda: {
+            "model": dlbook.models.deep_mlp(2, 2, width=4, depth=3, seed=0),
+            "X": torch.randn(8, 2, generator=torch.Generator().manual_seed(0)),
+        }
+    ),
     "demos.gradients.plot_gradient_profiles": Spec(args=lambda: {"profiles": _profile()}),
     "demos.gradients.vanishing_gradient_experiment": Spec(
         args=lambda: {
