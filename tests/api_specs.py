@@ -959,6 +959,8 @@ SPECS: dict[str, Spec] = {
     "scratch.ReLU": elementwise(scratch.ReLU, torch.relu),
     "scratch.Sigmoid": elementwise(scratch.Sigmoid, torch.sigmoid),
     "scratch.Tanh": elementwise(scratch.Tanh, torch.tanh),
+    "scratch.SiLU": elementwise(scratch.SiLU, F.silu),
+    "scratch.Threshold": elementwise(scratch.Threshold, lambda t: (t > 0).to(t.dtype) + 0 * t),
     "scratch.Softmax": elementwise(scratch.Softmax, lambda t: torch.softmax(t, -1)),
     "scratch.Linear": Spec(call=scratch_linear, reference=ref_scratch_linear, also=("x",)),
     "scratch.Module": Spec(args=lambda: {"x": x43()}, call=composite, reference=ref_composite),
