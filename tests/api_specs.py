@@ -1072,6 +1072,9 @@ SPECS: dict[str, Spec] = {
         cost=2,
     ),
     # demos
+    "demos.approximation.folded_plane_network": Spec(
+        args=lambda: {"folds": 1, "weight": [[1.0, 0.0], [0.3, -1.0]], "bias": [-0.5, 0.2]}
+    ),
     "demos.approximation.relu_interpolant": Spec(
         args=lambda: {"knots_x": [0.0, 1.0, 2.0], "knots_y": [0.0, 1.0, 0.0]}
     ),
