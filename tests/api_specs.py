@@ -1169,6 +1169,7 @@ SPECS: dict[str, Spec] = {
     "demos.pitfalls.batch_dependence": Spec(
         args=lambda: {"model": dlbook.models.mlp([2, 4, 2], norm="batch", seed=0), "X": X2()}
     ),
+    "demos.pitfalls.dead_units": Spec(args=lambda: {"activation": "elu", "steps": 3}),
     "demos.pitfalls.prediction_spread": Spec(
         args=lambda: {
             "model": dlbook.models.mlp([2, 4, 2], dropout=0.5, seed=0),
