@@ -61,9 +61,11 @@ __all__ = [
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "Threshold",
     "check_gradients",
     "from_torch",
     "mlp",
@@ -962,6 +964,96 @@ class Sequential(Module):
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+class SiLU(_Elementwise):
+    """Sigmoid-weighted linear unit ``x * sigmoid(x)`` (also called swish).
+
+    Derivative ``s + x s (1 - s)`` with ``s = sigmoid(x)``; it dips below zero
+    for ``x`` below about -2.4. Matches ``torch.nn.SiLU``.
+
+    Examples
+    --------
+    >>> SiLU()(np.array([[0.0, 1.0]])).round(4)
+    array([[0.    , 0.7311]])
+    """
+
+    def function(self, x: np.ndarray) -> np.ndarray:
+        self._s = 0.5 * (1.0 + np.tanh(0.5 * x))  # sigmoid without overflow
+        return x * self._s
+
+    def derivative(self) -> np.ndarray:
+        s = 0.5 * (1.0 + np.tanh(0.5 * self._x))
+        return s + self._x * s * (1.0 - s)
+
+    def torch_module(self) -> nn.Module:
+        return nn.SiLU()
+
+
+class _TorchThreshold(nn.Module):
+    """The step ``1{x > 0}``; with ``straight_through`` the gradient of ``hardtanh``."""
+
+    def __init__(self, straight_through: bool) -> None:
+        super().__init__()
+        self.straight_through = straight_through
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        step = (x > 0).to(x.dtype)
+        if not self.straight_through:
+            return step
+        clipped = nn.functional.hardtanh(x)
+        return clipped + (step - clipped).detach()  # value of the step, gradient of hardtanh
+
+    def extra_repr(self) -> str:
+        return f"straight_through={self.straight_through}"
+
+
+class Threshold(_Elementwise):
+    """The perceptron's step ``1{x > 0}`` (0 at ``x = 0``).
+
+    Its true derivative is zero wherever it exists, so no gradient passes.
+    With ``straight_through=True`` the backward pass pretends the forward
+    was ``hardtanh`` and passes the gradient where ``|x| <= 1``: the
+    straight-through estimator used to train binarised networks.
+
+    Parameters
+    ----------
+    straight_through : bool, default False
+
+    Examples
+    --------
+    >>> step = Threshold()
+    >>> step(np.array([[-1.0, 0.0, 2.0]]))
+    array([[0., 0., 1.]])
+    >>> step.backward(np.ones((1, 3)))
+    array([[0., 0., 0.]])
+    >>> ste = Threshold(straight_through=True)
+    >>> _ = ste(np.array([[-3.0, 0.5]]))
+    >>> ste.backward(np.ones((1, 2)))
+    array([[0., 1.]])
+    """
+
+    def __init__(self, *, straight_through: bool = False) -> None:
+        if not isinstance(straight_through, bool):
+            raise TypeError(
+                f"straight_through must be True or False, got {describe(straight_through)}"
+            )
+        self.straight_through = straight_through
+
+    def function(self, x: np.ndarray) -> np.ndarray:
+        return (x > 0).astype(np.result_type(x.dtype, np.float32))
+
+    def derivative(self) -> np.ndarray:
+        x = self._x
+        if not self.straight_through:
+            return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float32))
+        return (np.abs(x) <= 1).astype(np.result_type(x.dtype, np.float32))
+
+    def extra_repr(self) -> str:
+        return f"straight_through={self.straight_through}" if self.straight_through else ""
+
+    def torch_module(self) -> nn.Module:
+        return _TorchThreshold(self.straight_through)
 
 
 def _floating(x: Any, name: str = "prediction") -> np.ndarray:

@@ -1056,6 +1056,8 @@ SPECS: dict[str, Spec] = {
     "scratch.ReLU": elementwise(scratch.ReLU, torch.relu),
     "scratch.Sigmoid": elementwise(scratch.Sigmoid, torch.sigmoid),
     "scratch.Tanh": elementwise(scratch.Tanh, torch.tanh),
+    "scratch.SiLU": elementwise(scratch.SiLU, F.silu),
+    "scratch.Threshold": elementwise(scratch.Threshold, lambda t: (t > 0).to(t.dtype) + 0 * t),
     "scratch.Softmax": elementwise(scratch.Softmax, lambda t: torch.softmax(t, -1)),
     "scratch.Linear": Spec(call=scratch_linear, reference=ref_scratch_linear, also=("x",)),
     "scratch.Module": Spec(args=lambda: {"x": x43()}, call=composite, reference=ref_composite),
@@ -1167,6 +1169,9 @@ SPECS: dict[str, Spec] = {
         cost=2,
     ),
     # demos
+    "demos.approximation.folded_plane_network": Spec(
+        args=lambda: {"folds": 1, "weight": [[1.0, 0.0], [0.3, -1.0]], "bias": [-0.5, 0.2]}
+    ),
     "demos.approximation.relu_interpolant": Spec(
         args=lambda: {"knots_x": [0.0, 1.0, 2.0], "knots_y": [0.0, 1.0, 0.0]}
     ),
@@ -1282,6 +1287,7 @@ SPECS: dict[str, Spec] = {
     "demos.pitfalls.batch_dependence": Spec(
         args=lambda: {"model": dlbook.models.mlp([2, 4, 2], norm="batch", seed=0), "X": X2()}
     ),
+    "demos.pitfalls.dead_units": Spec(args=lambda: {"activation": "elu", "steps": 3}),
     "demos.pitfalls.prediction_spread": Spec(
         args=lambda: {
             "model": dlbook.models.mlp([2, 4, 2], dropout=0.5, seed=0),

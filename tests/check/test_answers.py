@@ -184,6 +184,13 @@ VALUES = [
     Value("universal-approximation.interpolant-units", 10, wrong=(11,)),
     # max(n + 1, m) for n = 3, m = 2
     Value("universal-approximation.minimum-width", 4, wrong=(3,)),
+    # 2^-8: F_3 interpolates x^2 at spacing 1/8, error h^2 / 4; 2^-6 is F_2's, h^2 / 8 a slip.
+    Value(
+        "universal-approximation.yarotsky-error",
+        2.0**-8,
+        rounded=(0.00391,),
+        wrong=(2.0**-6, 2.0**-9),
+    ),
     # 0.25 ** 9 = 3.8e-6 >= 1e-6 > 0.25 ** 10 = 9.5e-7; 6 / log10(4) = 9.97 rounded down is 9.
     Value("vanishing-gradients.depth-below-one-millionth", 10, wrong=(9,)),
     # 1/2 * n * Var(W) with Var(W) = 1 / (3n); without the ReLU's 1/2: 1/3.
@@ -385,7 +392,11 @@ FUNCTIONS = [
     Function(
         "universal-approximation.hat",
         lambda x: torch.clamp(1 - x.abs(), min=0),
-        (lambda x: torch.relu(x + 1) - torch.relu(x) + torch.relu(x - 1), lambda x: 1 - x.abs()),
+        (
+            lambda x: torch.relu(x + 1) - torch.relu(x) + torch.relu(x - 1),
+            lambda x: 1 - x.abs(),
+            lambda x: torch.clamp(1 - x.abs(), min=0) + torch.relu(x - 3.5),  # wrong beyond 3
+        ),
     ),
     Function(
         "vanishing-gradients.tanh-derivative",
