@@ -13,6 +13,7 @@ two-class model predicts class 1, which need not be one blob.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,6 +91,52 @@ def _inputs_of(model: torch.nn.Module, points: torch.Tensor) -> torch.Tensor:
     return points.to(device=parameter.device, dtype=parameter.dtype)
 
 
+def _arrangement_probes(
+    weight: np.ndarray, bias: np.ndarray, extent: Sequence[float]
+) -> np.ndarray:
+    """Points in every cell that the lines ``weight @ x + bias = 0`` cut from the window.
+
+    Every cell of the arrangement, cut to the window, is a convex polygon whose
+    corners are crossings of two lines, crossings of a line with the window's
+    edge, or corners of the window. Around each such point the cells meeting it
+    fill the wedges between the lines through it; one probe at a tiny distance
+    along the bisector of each wedge lands in each of those cells.
+    """
+    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    span = max(xmax - xmin, ymax - ymin)
+    keep = np.linalg.norm(weight, axis=1) > 0
+    W, c = weight[keep], bias[keep]
+    W, c = W / np.linalg.norm(W, axis=1, keepdims=True), c / np.linalg.norm(weight[keep], axis=1)
+    # the window's edges as lines too: x1 = xmin, x1 = xmax, x2 = ymin, x2 = ymax
+    edges_W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    edges_c = np.array([-xmin, -xmax, -ymin, -ymax])
+    all_W, all_c = np.concatenate([W, edges_W]), np.concatenate([c, edges_c])
+    corners = []
+    for i in range(len(all_W)):
+        for j in range(i + 1, len(all_W)):
+            A = np.stack([all_W[i], all_W[j]])
+            if abs(np.linalg.det(A)) < 1e-12:
+                continue  # parallel lines do not cross
+            corners.append(np.linalg.solve(A, -np.array([all_c[i], all_c[j]])))
+    tol = 1e-9 * span
+    probes = []
+    radius = 1e-6 * span
+    for v in corners:
+        if not (xmin - tol <= v[0] <= xmax + tol and ymin - tol <= v[1] <= ymax + tol):
+            continue
+        through = np.abs(all_W @ v + all_c) < tol  # the lines through this corner
+        directions = np.arctan2(all_W[through, 0], -all_W[through, 1])  # along each line
+        angles = np.sort(np.concatenate([directions, directions + np.pi]) % (2 * np.pi))
+        gaps = np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi]))
+        middles = angles + gaps / 2
+        probes.append(v + radius * np.stack([np.cos(middles), np.sin(middles)], axis=1))
+    if not probes:
+        return np.zeros((0, 2))
+    P = np.concatenate(probes)
+    inside = (P[:, 0] > xmin) & (P[:, 0] < xmax) & (P[:, 1] > ymin) & (P[:, 1] < ymax)
+    return P[inside]
+
+
 def activation_regions(
     model: torch.nn.Sequential,
     *,
@@ -100,11 +147,16 @@ def activation_regions(
 
     Each grid point gets the pattern of which hidden units are active
     (``h > 0``) in every hidden layer; points with the same pattern lie in one
-    region, where the network is one affine function of the input. For an MLP
-    the set of inputs with a given pattern is convex (an intersection of
-    half-planes), so each pattern is one connected region. Regions thinner
-    than the grid spacing can be missed, so the count is a lower bound on the
-    number of regions that meet the window.
+    region, where the network is one affine function of the input. For a
+    network with one hidden layer the set of inputs with a given pattern is a
+    convex cell of the arrangement of the hidden units' lines, so each pattern
+    is one region. Besides the grid, the patterns are also read at probe points
+    next to every crossing of two lines and of a line with the window's edge,
+    one in each wedge between the lines there: every cell that meets the
+    window has such a corner, so for one hidden layer the count is exact, even
+    for slivers thinner than the grid spacing. For deeper networks, whose
+    regions bend at the lines of later layers, the probes follow only the first
+    layer's lines and the count is a lower bound.
 
     Parameters
     ----------
@@ -119,7 +171,9 @@ def activation_regions(
     -------
     RegionMap
         ``labels`` numbers the regions from 0 in order of first appearance
-        along the grid's rows.
+        along the grid's rows; regions that only the probes found (slivers
+        between grid points) come last and appear in ``count`` but not in
+        ``labels``.
 
     Examples
     --------
@@ -133,18 +187,30 @@ def activation_regions(
         raise TypeError(f"model must be a torch.nn.Sequential MLP, got {type(net).__name__}")
     resolution = check_int("resolution", resolution, minimum=2)
     xs, ys, points = _grid(extent, resolution)
+    layer1 = next((m for m in net if isinstance(m, torch.nn.Linear)), None)
+    if layer1 is not None and layer1.in_features == 2:
+        weight = layer1.weight.detach().double().cpu().numpy()
+        bias = (
+            layer1.bias.detach().double().cpu().numpy()
+            if layer1.bias is not None
+            else np.zeros(layer1.out_features)
+        )
+        probes = torch.from_numpy(_arrangement_probes(weight, bias, extent))
+        points = torch.cat([points, probes])  # the grid first, then the probes
     with torch.no_grad():
-        layers = hidden_activations(net, _inputs_of(net, points))
+        # float64 for the probes, which sit a millionth of the window from a line
+        layers = hidden_activations(copy.deepcopy(net).cpu().double(), points.double())
     if not layers:
         raise ValueError("model must have at least one hidden layer")
-    pattern = torch.cat([h > 0 for h in layers], dim=1).cpu().numpy()  # (R * R, units)
+    pattern = torch.cat([h > 0 for h in layers], dim=1).cpu().numpy()  # (points, units)
     if pattern.shape[1] <= 62:  # one integer code per pattern: a fast 1-D unique
         pattern = pattern.astype(np.int64) @ (np.int64(1) << np.arange(pattern.shape[1]))
         _, first, inverse = np.unique(pattern, return_index=True, return_inverse=True)
     else:
         _, first, inverse = np.unique(pattern, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first))  # number the patterns by first appearance
-    labels = order[inverse.reshape(-1)].reshape(resolution, resolution).astype(np.int64)
+    on_grid = inverse.reshape(-1)[: resolution * resolution]
+    labels = order[on_grid].reshape(resolution, resolution).astype(np.int64)
     return RegionMap(count=len(first), labels=labels, xs=xs, ys=ys)
 
 

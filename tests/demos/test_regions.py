@@ -38,6 +38,18 @@ def test_max_regions_is_the_arrangement_count():
 )
 def test_activation_regions_of_known_arrangements(W1, b1, expected):
     assert activation_regions(_one_layer(W1, b1), resolution=201).count == expected
+    # the probes at the crossings make the count exact even on a grid of 3 x 3 points
+    assert activation_regions(_one_layer(W1, b1), resolution=3).count == expected
+
+
+def test_a_sliver_thinner_than_the_grid_is_counted():
+    # x2 = 0 and x2 = 1e-3 (x1 - 1) cross at (1, 0) at a tiny angle; with x1 = 0 the three
+    # lines are in general position and cut the window into 7 cells, one a thin triangle
+    # (height 1e-3 at x1 = 0) that a 400 x 400 grid of spacing 0.015 misses.
+    net = _one_layer([[0.0, 1.0], [-1e-3, 1.0], [1.0, 0.0]], [0.0, 1e-3, 0.0])
+    assert activation_regions(net, resolution=400).count == 7
+    grid_only = activation_regions(net, resolution=400).labels
+    assert len(np.unique(grid_only)) < 7  # the grid alone misses it; the probes find it
 
 
 def test_random_lines_reach_the_bound_in_a_window_holding_every_crossing():
