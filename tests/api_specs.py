@@ -1128,6 +1128,9 @@ SPECS: dict[str, Spec] = {
         },
         cost=2,
     ),
+    "demos.regions.dead_unit_history": Spec(
+        args=lambda: {"model": model2(), "X": X2(), "y": y2(), "epochs": 2}
+    ),
     "demos.logic.find_threshold": Spec(args=lambda: {"targets": [0, 1, 1, 1]}),
     "demos.optimizers.descend": Spec(
         args=lambda: {

@@ -23,11 +23,25 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from .._validation import as_tensor, check_int, check_model
+from .._validation import (
+    as_tensor,
+    check_choice,
+    check_classification_data,
+    check_float,
+    check_int,
+    check_model,
+)
 from ..models import hidden_activations
-from ..training import predict_proba
+from ..training import predict_proba, train
 
-__all__ = ["RegionMap", "activation_regions", "class_pieces", "max_regions"]
+__all__ = [
+    "DeadUnitHistory",
+    "RegionMap",
+    "activation_regions",
+    "class_pieces",
+    "dead_unit_history",
+    "max_regions",
+]
 
 
 @dataclass
@@ -292,3 +306,104 @@ def class_pieces(
     inside = (prob > 0.5).reshape(resolution, resolution).cpu().numpy()
     labels, count = ndimage.label(inside)
     return RegionMap(count=int(count), labels=labels.astype(np.int64), xs=xs, ys=ys)
+
+
+@dataclass
+class DeadUnitHistory:
+    """Which hidden ReLU units are dead, epoch by epoch, during a training run.
+
+    Attributes
+    ----------
+    dead : list of bool Tensors, one of shape (epochs + 1, D_l) per hidden layer
+        ``dead[l][t, j]``: unit ``j`` of hidden layer ``l + 1`` is silent
+        (``h <= 0``) on every training example after ``t`` epochs (row 0:
+        before training).
+    first_layer_steps : Tensor of shape (epochs, D_1)
+        How far each unit of the first hidden layer moved in each epoch: the
+        norm of the change of its row of ``W_1`` and its bias.
+    """
+
+    dead: list[torch.Tensor]
+    first_layer_steps: torch.Tensor
+
+    def revived(self) -> list[torch.Tensor]:
+        """Per hidden layer, bool of shape (D_l,): dead after some epoch, alive after a later one."""
+        out = []
+        for d in self.dead:
+            alive_later = torch.flip(torch.cummax(torch.flip((~d).int(), [0]), 0).values, [0])
+            out.append((d[:-1] & alive_later[1:].bool()).any(dim=0))
+        return out
+
+
+def dead_unit_history(
+    model: torch.nn.Sequential,
+    X: Any,
+    y: Any,
+    *,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    epochs: int = 100,
+) -> DeadUnitHistory:
+    """Train a ReLU MLP full-batch, one :func:`dlbook.train` epoch at a time, and record its dead units.
+
+    The optimiser is built once and keeps its state (Adam's running averages)
+    across the epochs, so the run is the same as one call of
+    :func:`dlbook.train` with these settings. The model is trained in place.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        A ReLU MLP as built by :func:`dlbook.models.mlp`.
+    X : Tensor of shape (n_samples, n_features)
+    y : Tensor of shape (n_samples,), int64
+        Class labels.
+    optimizer : {"adam", "sgd"}, default "adam"
+    lr : float, default 0.01
+    epochs : int, default 100
+
+    Returns
+    -------
+    DeadUnitHistory
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dlbook.models import mlp
+    >>> X = torch.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> run = dead_unit_history(mlp([2, 3, 2], seed=0), X, torch.tensor([1, 1, 0, 0]), epochs=5)
+    >>> run.dead[0].shape, run.first_layer_steps.shape
+    (torch.Size([6, 3]), torch.Size([5, 3]))
+    """
+    net = check_model("model", model)
+    if not isinstance(net, torch.nn.Sequential):
+        raise TypeError(f"model must be a torch.nn.Sequential MLP, got {type(net).__name__}")
+    X, y = check_classification_data(X, y)
+    optimizer = check_choice("optimizer", optimizer, ("adam", "sgd"))
+    lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+    epochs = check_int("epochs", epochs, minimum=1)
+    layer1 = next((m for m in net if isinstance(m, torch.nn.Linear)), None)
+    if layer1 is None:
+        raise ValueError("model must have a torch.nn.Linear first layer, got none")
+    device = next(net.parameters()).device
+    X, y = X.to(device), y.to(device)
+
+    def snapshot() -> tuple[list[torch.Tensor], torch.Tensor]:
+        with torch.no_grad():
+            layers = hidden_activations(net, X)
+            rows = torch.cat([layer1.weight, layer1.bias[:, None]], dim=1).detach().cpu()
+        return [(h <= 0).all(dim=0).cpu() for h in layers], rows.clone()
+
+    dead0, rows0 = snapshot()
+    if not dead0:
+        raise ValueError("model must have at least one hidden layer")
+    opt_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    opt = opt_class(net.parameters(), lr=lr)
+    deads, steps, previous = [dead0], [], rows0
+    for _ in range(epochs):
+        train(net, X, y, optimizer=opt, epochs=1, batch_size=None, shuffle=False)
+        dead, rows = snapshot()
+        deads.append(dead)
+        steps.append((rows - previous).norm(dim=1))
+        previous = rows
+    per_layer = [torch.stack([d[i] for d in deads]) for i in range(len(dead0))]
+    return DeadUnitHistory(dead=per_layer, first_layer_steps=torch.stack(steps))

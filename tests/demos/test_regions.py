@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook.demos.regions import activation_regions, class_pieces, max_regions
+from dlbook.data import circles
+from dlbook.demos.regions import (
+    DeadUnitHistory,
+    activation_regions,
+    class_pieces,
+    dead_unit_history,
+    max_regions,
+)
 from dlbook.models import mlp, mlp_from_parameters
+from dlbook.training import train
 
 
 def _one_layer(W1, b1) -> torch.nn.Sequential:
@@ -97,3 +105,50 @@ def test_class_pieces_counts_separate_islands():
     assert left > 0 and right > 0 and left != right and middle == 0
     one_logit = mlp_from_parameters([([[1.0, 0.0]], [0.0])])  # sigmoid of x1
     assert class_pieces(one_logit, resolution=50).count == 1
+
+
+def test_dead_unit_history_is_the_run_of_one_train_call():
+    X, y = circles(60, seed=0)
+    net, ref = mlp([2, 6, 2], seed=0), mlp([2, 6, 2], seed=0)
+    run = dead_unit_history(net, X, y, lr=0.05, epochs=40)
+    train(ref, X, y, lr=0.05, epochs=40)
+    torch.testing.assert_close(net[0].weight, ref[0].weight)
+    assert run.dead[0].shape == (41, 6) and run.first_layer_steps.shape == (40, 6)
+    with torch.no_grad():
+        assert torch.equal(run.dead[0][-1], (net[0](X) <= 0).all(dim=0))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_unit_dead_from_the_start_never_moves(optimizer):
+    X, y = circles(60, seed=0)
+    net = mlp([2, 4, 2], seed=0)
+    with torch.no_grad():
+        net[0].bias[0] = -100.0  # its line is far from every point
+    run = dead_unit_history(net, X, y, optimizer=optimizer, lr=0.05, epochs=20)
+    assert bool(run.dead[0][:, 0].all())
+    assert float(run.first_layer_steps[:, 0].abs().max()) == 0.0
+    assert float(run.first_layer_steps[:, 1:].sum()) > 0.0
+
+
+def test_under_adam_a_unit_that_died_keeps_drifting_then_stops():
+    X, y = circles(100, seed=0)
+    run = dead_unit_history(mlp([2, 6, 2], seed=0), X, y, lr=0.05, epochs=150)
+    died = run.dead[0][-1] & ~run.dead[0][0]
+    assert bool(died.any())
+    for j in torch.nonzero(died).flatten().tolist():
+        t = int(torch.nonzero(run.dead[0][:, j]).min())  # the first epoch it is dead after
+        assert float(run.first_layer_steps[t, j]) > 1e-3  # zero gradient, but Adam steps on
+        assert float(run.first_layer_steps[-1, j]) < 1e-6  # the momentum dies away
+
+
+def test_revived_units_and_errors():
+    dead = torch.tensor([[False, True, True], [True, True, False], [False, True, True]])
+    history = DeadUnitHistory(dead=[dead], first_layer_steps=torch.zeros(2, 3))
+    assert history.revived()[0].tolist() == [True, False, True]
+    X, y = circles(20, seed=0)
+    with pytest.raises(ValueError, match="optimizer"):
+        dead_unit_history(mlp([2, 3, 2], seed=0), X, y, optimizer="rmsprop")
+    with pytest.raises(TypeError, match="model"):
+        dead_unit_history(torch.nn.Linear(2, 2), X, y)
+    with pytest.raises(ValueError, match="epochs"):
+        dead_unit_history(mlp([2, 3, 2], seed=0), X, y, epochs=0)
