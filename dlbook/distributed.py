@@ -303,6 +303,8 @@ def shard_loader(
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle must be a bool, got {describe(shuffle)}")
     seed = check_int("seed", seed, minimum=0)
+    if not isinstance(pin_memory, bool):
+        raise TypeError(f"pin_memory must be a bool, got {describe(pin_memory)}")
     sampler: DistributedSampler[int] = DistributedSampler(
         dataset, num_replicas=world_size, rank=rank, shuffle=shuffle, seed=seed
     )

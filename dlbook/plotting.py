@@ -101,6 +101,10 @@ def set_book_style() -> None:
     rc.update(BOOK_STYLE)
 
 
+#: The largest coordinate a plotted box may have.
+EXTENT_LIMIT = 1e15
+
+
 def _extent(extent: Sequence[float]) -> Extent:
     items = check_sequence("extent", extent)
     if len(items) != 4:
@@ -108,6 +112,12 @@ def _extent(extent: Sequence[float]) -> Extent:
     xmin, xmax, ymin, ymax = (check_float(f"extent[{i}]", v) for i, v in enumerate(items))
     if not (xmin < xmax and ymin < ymax):
         raise ValueError(f"extent must have xmin < xmax and ymin < ymax, got {tuple(extent)}")
+    if max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) > EXTENT_LIMIT:
+        # A model evaluates the grid in float32: beyond this its outputs overflow.
+        raise ValueError(
+            f"extent must lie within +-{EXTENT_LIMIT:g} (the grid is evaluated in float32), "
+            f"got {tuple(extent)}"
+        )
     return xmin, xmax, ymin, ymax
 
 

@@ -1189,8 +1189,17 @@ def check_gradients(
     if not isinstance(module, Module):
         raise TypeError(f"module must be a dlbook.scratch Module, got {describe(module)}")
     x = np.array(_batch("x", x), dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite: finite differences of NaN or inf are meaningless")
+    eps = check_float("eps", eps, minimum=0.0, strict_minimum=True)
     rng = np.random.default_rng(check_seed("seed", seed))
-    r = rng.standard_normal(module(x).shape)
+    out = module(x)
+    if not np.isfinite(out).all():
+        raise ValueError(
+            f"x gives non-finite outputs of the module (largest |x| {np.abs(x).max():.3g}): "
+            "finite differences need finite values"
+        )
+    r = rng.standard_normal(out.shape)
 
     def objective() -> float:
         return float(np.sum(module(x) * r))

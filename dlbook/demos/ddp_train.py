@@ -167,7 +167,7 @@ def launch(nproc: int = 2, *, timeout: float = 300.0, **options: Any) -> dict[st
         When torchrun fails; the message ends with what it printed.
     """
     nproc = check_int("nproc", nproc, minimum=1)
-    timeout = check_float("timeout", timeout, minimum=0.0, strict_minimum=True)
+    timeout = check_float("timeout", timeout, minimum=0.0, strict_minimum=True, maximum=86400.0)
     unknown = set(options) - set(DEFAULTS) - {"backend"}
     if unknown:
         raise TypeError(f"unknown options {sorted(unknown)}; expected some of {sorted(DEFAULTS)}")

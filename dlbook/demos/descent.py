@@ -19,8 +19,9 @@ import torch
 from matplotlib.axes import Axes
 
 from .._axes import get_axes
-from .._validation import as_tensor, check_same_length, describe
+from .._validation import as_tensor, check_int, check_same_length, check_sequence, describe
 from ..linear import least_squares
+from ..plotting import _extent
 
 __all__ = ["Curvatures", "curvatures", "plot_mse_contours"]
 
@@ -147,10 +148,10 @@ def plot_mse_contours(
         raise ValueError(f"X must have shape (n, 2), got {tuple(X.shape)}")
     if not isinstance(paths, Mapping) or not paths:
         raise TypeError(f"paths must be a non-empty mapping of name to path, got {describe(paths)}")
-    if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with min < max, got {extent!r}")
+    xmin, xmax, ymin, ymax = _extent(extent)
+    levels = check_int("levels", levels, minimum=1)
+    labels = tuple(check_sequence("labels", labels, length=2))
     ax = get_axes(ax)
-    xmin, xmax, ymin, ymax = (float(e) for e in extent)
     g0, g1 = np.meshgrid(np.linspace(xmin, xmax, 241), np.linspace(ymin, ymax, 241))
     grid = torch.from_numpy(np.stack([g0.ravel(), g1.ravel()], axis=1))  # (G, 2)
     residuals = X @ grid.T - y[:, None]  # (n, G)

@@ -228,6 +228,8 @@ def load_recorded(folder: str | Path | None = None) -> list[dict[str, Any]]:
     >>> isinstance(load_recorded(), list)
     True
     """
+    if folder is not None and not isinstance(folder, (str, Path)):
+        raise TypeError(f"folder must be a path (str or Path) or None, got {describe(folder)}")
     folder = RECORDED if folder is None else Path(folder)
     if not folder.is_dir():
         return []

@@ -25,6 +25,7 @@ from .._validation import (
     check_float,
     check_int,
     check_same_length,
+    check_sequence,
     describe,
 )
 from ..data import noisy_sine, polynomial_features, train_test_split
@@ -315,7 +316,18 @@ def selection_experiment(
         raise ValueError(
             f"n_val + n_test must leave training points, got {n_val} + {n_test} of {n_samples}"
         )
-    degrees = list(degrees)
+    degrees = [
+        check_int(f"degrees[{i}]", d, minimum=0)
+        for i, d in enumerate(check_sequence("degrees", degrees))
+    ]
+    if not degrees:
+        raise ValueError("degrees must name at least one degree, got an empty sequence")
+    decays = [
+        check_float(f"weight_decays[{i}]", w, minimum=0.0)
+        for i, w in enumerate(check_sequence("weight_decays", weight_decays))
+    ]
+    if not decays:
+        raise ValueError("weight_decays must hold at least one value, got an empty sequence")
     x, y = noisy_sine(n_samples, noise=noise, seed=seed)
     x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=n_test, seed=0)
     x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=n_val, seed=0)
@@ -323,7 +335,6 @@ def selection_experiment(
     _, test = polynomial_errors(x_train, y_train, x_test, y_test, degrees)
     best = min(range(len(degrees)), key=lambda i: val[i])
     top = max(range(len(degrees)), key=lambda i: degrees[i])
-    decays = list(weight_decays)
     _, val_decay = weight_decay_errors(x_train, y_train, x_val, y_val, degrees[top], decays)
     _, test_decay = weight_decay_errors(x_train, y_train, x_test, y_test, degrees[top], decays)
     chosen = min(range(len(decays)), key=lambda i: val_decay[i])

@@ -32,6 +32,7 @@ from .._validation import (
     check_model,
 )
 from ..models import hidden_activations
+from ..plotting import _extent
 from ..training import predict_proba, train
 
 __all__ = [
@@ -87,11 +88,7 @@ class RegionMap:
 
 
 def _grid(extent: Sequence[float], resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
-    if len(extent) != 4:
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax), got {tuple(extent)}")
-    xmin, xmax, ymin, ymax = (float(v) for v in extent)
-    if not (xmin < xmax and ymin < ymax):
-        raise ValueError(f"extent must have xmin < xmax and ymin < ymax, got {tuple(extent)}")
+    xmin, xmax, ymin, ymax = _extent(extent)
     xs, ys = np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution)
     gx, gy = np.meshgrid(xs, ys)  # (R, R): rows follow ys
     points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))  # (R * R, 2)
