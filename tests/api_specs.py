@@ -1134,6 +1134,7 @@ SPECS: dict[str, Spec] = {
             __import__("math").comb(n_units, k) for k in range(n_inputs + 1)
         ),
     ),
+    "demos.regions.folding_network": Spec(args=lambda: {"folds": 2}),
     "demos.regions.dead_unit_history": Spec(
         args=lambda: {"model": model2(), "X": X2(), "y": y2(), "epochs": 2}
     ),

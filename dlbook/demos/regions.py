@@ -31,7 +31,7 @@ from .._validation import (
     check_int,
     check_model,
 )
-from ..models import hidden_activations
+from ..models import hidden_activations, mlp_from_parameters
 from ..plotting import _extent
 from ..training import predict_proba, train
 
@@ -41,6 +41,7 @@ __all__ = [
     "activation_regions",
     "class_pieces",
     "dead_unit_history",
+    "folding_network",
     "max_regions",
 ]
 
@@ -404,3 +405,55 @@ def dead_unit_history(
         previous = rows
     per_layer = [torch.stack([d[i] for d in deads]) for i in range(len(dead0))]
     return DeadUnitHistory(dead=per_layer, first_layer_steps=torch.stack(steps))
+
+
+def folding_network(folds: int, *, radius: float = 0.2) -> torch.nn.Sequential:
+    """A ReLU network on the plane whose every layer folds the plane onto itself.
+
+    Each fold maps every coordinate ``u`` to ``|u| - c``, with ``c = 1, 1/2,
+    1/4, ...`` for the first, second, third fold, which lays the four
+    quadrants of the current coordinates on top of each other. A ReLU layer of
+    four units computes one fold, since ``|u| = relu(u) + relu(-u)``. After
+    ``folds`` folds, a last layer of four units computes ``|u_1| + |u_2|``,
+    and the single output logit is ``radius - |u_1| - |u_2|``: positive on a
+    diamond in the folded coordinates, which is ``4 ** folds`` diamonds in
+    the input plane, centred on the points ``(a, b)`` with ``a`` and ``b``
+    among ``+-1 +- 1/2 +- ...`` (``folds`` terms).
+
+    Parameters
+    ----------
+    folds : int
+        Number of folds, at least 0; the network has ``folds + 1`` hidden
+        layers of four ReLU units.
+    radius : float, default 0.2
+        Half-diagonal of each diamond. For ``folds >= 1`` it must be below
+        ``2 ** (1 - folds)``, half the spacing of the smallest fold, so that
+        the diamonds do not touch.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        As built by :func:`dlbook.models.mlp_from_parameters`, with one logit.
+
+    Examples
+    --------
+    >>> net = folding_network(1)
+    >>> out = net(torch.tensor([[1.0, 1.0], [-1.0, 1.0], [0.0, 0.0]])).squeeze(1)
+    >>> [round(v, 3) for v in out.tolist()]  # inside, inside, outside the diamonds
+    [0.2, 0.2, -1.8]
+    """
+    folds = check_int("folds", folds, minimum=0)
+    radius = check_float("radius", radius, minimum=0.0, strict_minimum=True)
+    if folds >= 1 and radius >= 2.0 ** (1 - folds):
+        raise ValueError(
+            f"radius must be below {2.0 ** (1 - folds):g} for {folds} folds (the diamonds "
+            f"would touch), got {radius:g}"
+        )
+    split = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])  # u -> (u, -u)
+    merge = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])  # relu pairs -> |u|
+    layers = [(split, torch.zeros(4))]  # the first hidden layer: |x| from relu(x), relu(-x)
+    for k in range(1, folds + 1):
+        c = 2.0 ** (1 - k)  # 1, 1/2, 1/4, ...: u <- |u| - c, then split again
+        layers.append((split @ merge, split @ torch.full((2,), -c)))
+    layers.append((-torch.ones(1, 4), torch.tensor([radius])))  # radius - |u_1| - |u_2|
+    return mlp_from_parameters(layers, activation="relu")

@@ -14,6 +14,7 @@ from dlbook.demos.regions import (
     activation_regions,
     class_pieces,
     dead_unit_history,
+    folding_network,
     max_regions,
 )
 from dlbook.models import mlp, mlp_from_parameters
@@ -152,3 +153,27 @@ def test_revived_units_and_errors():
         dead_unit_history(torch.nn.Linear(2, 2), X, y)
     with pytest.raises(ValueError, match="epochs"):
         dead_unit_history(mlp([2, 3, 2], seed=0), X, y, epochs=0)
+
+
+@pytest.mark.parametrize("folds", [0, 1, 2, 3])
+def test_each_fold_multiplies_the_diamonds_by_four(folds):
+    net = folding_network(folds)
+    assert sum(isinstance(m, torch.nn.ReLU) for m in net) == folds + 1
+    pieces = class_pieces(net, extent=(-2, 2, -2, 2), resolution=400)
+    assert pieces.count == 4**folds
+    # the centres: coordinates +-1 +- 1/2 +- ... with one term per fold
+    centres = torch.zeros(1)
+    for k in range(1, folds + 1):
+        c = 2.0 ** (1 - k)
+        centres = torch.cat([centres - c, centres + c])
+    grid = torch.cartesian_prod(centres, centres)
+    with torch.no_grad():
+        torch.testing.assert_close(net(grid).squeeze(1), torch.full((len(grid),), 0.2))
+        assert bool((net(torch.tensor([[2.0, 2.0]])) < 0).all())
+
+
+def test_folding_network_rejects_touching_diamonds():
+    with pytest.raises(ValueError, match="radius"):
+        folding_network(2, radius=0.6)
+    with pytest.raises(ValueError, match="folds"):
+        folding_network(-1)
