@@ -1210,12 +1210,6 @@ SPECS: dict[str, Spec] = {
         },
         cost=2,
     ),
-    "demos.regions.max_regions": Spec(
-        args=lambda: {"n_units": 3},
-        reference=lambda n_units, n_inputs=2: sum(
-            __import__("math").comb(n_units, k) for k in range(n_inputs + 1)
-        ),
-    ),
     "demos.regions.folding_network": Spec(args=lambda: {"folds": 2}),
     "demos.regions.dead_unit_history": Spec(
         args=lambda: {"model": model2(), "X": X2(), "y": y2(), "epochs": 2}
