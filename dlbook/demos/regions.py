@@ -342,11 +342,11 @@ def dead_unit_history(
     lr: float = 0.01,
     epochs: int = 100,
 ) -> DeadUnitHistory:
-    """Train a ReLU MLP full-batch, one :func:`dlbook.train` epoch at a time, and record its dead units.
+    """Train a ReLU MLP full-batch, one :func:`dlbook.training.train` epoch at a time, and record its dead units.
 
     The optimiser is built once and keeps its state (Adam's running averages)
     across the epochs, so the run is the same as one call of
-    :func:`dlbook.train` with these settings. The model is trained in place.
+    :func:`dlbook.training.train` with these settings. The model is trained in place.
 
     Parameters
     ----------
