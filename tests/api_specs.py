@@ -1251,6 +1251,13 @@ SPECS: dict[str, Spec] = {
         },
         cost=2,
     ),
+    "demos.regions.folding_network": Spec(args=lambda: {"folds": 2}),
+    "demos.regions.dead_unit_history": Spec(
+        args=lambda: {"model": model2(), "X": X2(), "y": y2(), "epochs": 2}
+    ),
+    "demos.logic.xor_from_random_starts": Spec(
+        args=lambda: {"hidden": 2, "seeds": [0, 1], "epochs": 3}
+    ),
     "demos.logic.find_threshold": Spec(args=lambda: {"targets": [0, 1, 1, 1]}),
     "demos.optimizers.descend": Spec(
         args=lambda: {
