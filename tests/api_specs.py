@@ -661,7 +661,8 @@ SPECS: dict[str, Spec] = {
         ),
     ),
     "benchmark.time_function": Spec(
-        args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001}, cost=2
+        args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001, "min_blocks": 3},
+        cost=2,
     ),
     # check
     "check.answer": Spec(
