@@ -446,11 +446,14 @@ def bias_variance(
     fresh = truth + noise * torch.randn(
         n_datasets, n_points, generator=generator, dtype=torch.float64
     )
+    samples = [noisy_sine(n_train, noise=noise, seed=data_seed) for data_seed in seeds]
+    xs = torch.stack([x for x, _ in samples]).double()  # (n_datasets, n_train)
+    ys = torch.stack([y for _, y in samples]).double()
     fits = torch.empty(len(degrees), n_datasets, n_points, dtype=torch.float64)
-    for r, data_seed in enumerate(seeds):
-        x, y = noisy_sine(n_train, noise=noise, seed=data_seed)
-        for k, degree in enumerate(degrees):
-            fits[k, r] = polynomial_predict(polynomial_fit(x, y, degree), grid)
+    for k, degree in enumerate(degrees):  # every data set's least-squares fit at once
+        powers = torch.arange(degree + 1, dtype=torch.float64)
+        coefficients = torch.linalg.lstsq(xs[..., None] ** powers, ys[..., None]).solution
+        fits[k] = ((grid[:, None] ** powers) @ coefficients[..., 0].T).T  # (R, n_points)
     average = fits.mean(dim=1)  # (degrees, n_points): f_bar
     bias_squared = ((average - truth) ** 2).mean(dim=1)
     variance = fits.var(dim=1, unbiased=False).mean(dim=1)
