@@ -470,14 +470,15 @@ def test_k_fold_split_validates_every_row_exactly_once(n, k, seed):
     assert sorted(validated.tolist()) == list(range(n))  # a partition of the rows
     sizes = [len(val) for _, val in folds]
     assert max(sizes) - min(sizes) <= 1
-    for train, val in folds:
-        assert train.dtype == torch.int64 and len(train) + len(val) == n
-        assert not set(train.tolist()) & set(val.tolist())
+    for rows, val in folds:
+        assert rows.dtype == torch.int64 and len(rows) + len(val) == n
+        assert not set(rows.tolist()) & set(val.tolist())
 
 
 def test_k_fold_split_shuffles_like_train_test_split_and_repeats_with_its_seed():
     first = data.k_fold_split(12, 4, seed=3)
-    assert all(torch.equal(a[1], b[1]) for a, b in zip(first, data.k_fold_split(12, 4, seed=3)))
+    again = data.k_fold_split(12, 4, seed=3)
+    assert all(torch.equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
     _, test = data.train_test_split(torch.arange(12), test_size=3, seed=3)
     assert torch.equal(first[0][1], test)  # the first fold is the same permutation's head
     with pytest.raises(ValueError, match="k must be an integer >= 2, got 1"):

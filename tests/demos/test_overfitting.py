@@ -109,7 +109,7 @@ def test_bias_variance_of_the_constant_fit_matches_the_formulas():
     )
     assert bv.variance[0] == pytest.approx(0.5625 / 12, rel=0.15)
     assert bv.bias_squared[1] < 0.05 * bv.bias_squared[0]  # a cubic follows one period
-    for b, v, t in zip(bv.bias_squared, bv.variance, bv.test_error):  # the decomposition
+    for b, v, t in zip(bv.bias_squared, bv.variance, bv.test_error, strict=True):
         assert t == pytest.approx(bv.noise_variance + b + v, rel=0.05)
 
 
