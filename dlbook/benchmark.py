@@ -655,6 +655,7 @@ def measure_memory(fn: Callable[[], Any], *, device: torch.device | str = "cuda"
             "device must be a CUDA device to measure memory "
             f"(torch.cuda.max_memory_allocated), got {device.type}"
         )
+    device = as_available_device("device", device)
     torch.cuda.synchronize(device)
     torch.cuda.reset_peak_memory_stats(device)
     start = torch.cuda.memory_allocated(device)

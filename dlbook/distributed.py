@@ -229,7 +229,8 @@ def init_from_env(backend: str | None = None, *, timeout: float = 120.0) -> Rank
         nccl = torch.cuda.is_available() and dist.is_nccl_available()
         backend = "nccl" if nccl else "gloo"
     backend = check_choice("backend", backend, _BACKENDS)
-    timeout = check_float("timeout", timeout, minimum=0.0, strict_minimum=True)
+    # torch keeps the timeout in milliseconds in a C int: a week is far inside that.
+    timeout = check_float("timeout", timeout, minimum=0.0, strict_minimum=True, maximum=604800.0)
     rank = int(os.environ["RANK"])
     world_size = int(os.environ["WORLD_SIZE"])
     local_rank = int(os.environ.get("LOCAL_RANK", rank))

@@ -41,6 +41,18 @@ atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 
 #: Not fuzzed, with the reason.
 EXCLUDED = {
+    "demos.ddp_train.launch": (
+        "starts torchrun and two worker processes (tens of seconds); "
+        "tests/demos/test_ddp_train.py runs it and checks its arguments"
+    ),
+    "demos.ddp_train.main": (
+        "the script torchrun runs, reading its rank from the launcher's environment; "
+        "tests/demos/test_ddp_train.py runs it under torchrun and outside a launcher"
+    ),
+    "demos.gpu_benchmark.main": (
+        "the command line of the GPU recording (argparse exits on bad arguments); "
+        "tests/demos/test_gpu_benchmark.py runs it"
+    ),
     "distributed.train_data_parallel": (
         "starts worker processes (seconds each); its argument checks are those of "
         "train_single_process, which is fuzzed, and tests/test_distributed.py runs it"
@@ -625,6 +637,76 @@ def _gradient_norms(model: Any, X: Any, y: Any, loss: str = "cross_entropy") -> 
     return out
 
 
+# ---------------------------------------------------------------- distributed
+
+
+@contextlib.contextmanager
+def one_process_group(initialise: bool) -> Iterator[None]:
+    """The environment torchrun gives a group of one (and the group itself, when asked)."""
+    import os
+
+    import torch.distributed as dist
+
+    names = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(
+        RANK="0",
+        LOCAL_RANK="0",
+        WORLD_SIZE="1",
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(dlbook.distributed.free_port()),
+    )
+    try:
+        if initialise:
+            dist.init_process_group("gloo", init_method="env://", rank=0, world_size=1)
+        yield
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def rank_info() -> Any:
+    return dlbook.distributed.RankInfo(0, 0, 1, "gloo", torch.device("cpu"))
+
+
+def dataset2() -> torch.utils.data.TensorDataset:
+    return torch.utils.data.TensorDataset(X2(), y2())
+
+
+_RECORDING: dict[str, Any] = {}
+
+
+def recording() -> dict[str, Any]:
+    """One quick CPU recording of the GPU benchmark (made once, copied for each call)."""
+    import copy
+
+    if not _RECORDING:
+        _RECORDING.update(
+            dlbook.demos.gpu_benchmark.record("cpu", quick=True, compile=False, min_run_time=0.001)
+        )
+    return copy.deepcopy(_RECORDING)
+
+
+def ridge_check(c: Any, kw: dict[str, Any]) -> None:
+    """The ridge normal equations (P^T P + n wd / 2 I) c = P^T y hold, relative to their scale."""
+    xs, ys, degree = T(kw["x"]), T(kw["y"]), kw["degree"]
+    if not (torch.isfinite(xs).all() and torch.isfinite(ys).all()):
+        return
+    P = torch.stack([xs**k for k in range(degree + 1)], dim=1)
+    A = P.T @ P + kw["weight_decay"] * len(xs) / 2 * torch.eye(degree + 1, dtype=torch.float64)
+    c = T(c)
+    if not torch.isfinite(A).all() or torch.linalg.cond(A) > 1e8:
+        return  # too ill-conditioned for the residual to say anything
+    residual = torch.linalg.norm(A @ c - P.T @ ys)
+    scale = torch.linalg.norm(A) * torch.linalg.norm(c) + torch.linalg.norm(P.T @ ys)
+    assert residual <= 1e-6 * scale + 1e-12, f"normal equations off by {float(residual):.3g}"
+
+
 SPECS: dict[str, Spec] = {
     # benchmark
     "benchmark.benchmark_matmul": Spec(
@@ -1189,4 +1271,87 @@ SPECS: dict[str, Spec] = {
         }
     ),
     "demos.precision.matmul_error": Spec(args=lambda: {"dtype": torch.float32, "n": 8}),
+    "benchmark.measure_memory": Spec(
+        args=lambda: {"fn": lambda: torch.ones(4), "device": "cuda"}, needs_cuda=True
+    ),
+    "demos.descent.plot_mse_contours": Spec(
+        args=lambda: {
+            "X": torch.tensor([[1.0, -1.0], [1.0, 0.0], [1.0, 1.0]]),
+            "y": torch.tensor([0.0, 1.0, 2.0]),
+            "paths": {"GD": torch.tensor([[0.0, 0.0], [0.5, 0.4], [0.8, 0.8]])},
+            "extent": (-1.0, 2.0, -1.0, 2.0),
+        }
+    ),
+    "demos.diagrams.plot_network": Spec(args=lambda: {"sizes": [2, 3, 1]}),
+    "demos.gpu_benchmark.load_recorded": Spec(args=lambda: {"folder": WORK}),
+    "demos.gpu_benchmark.record": Spec(
+        args=lambda: {"device": "cuda", "quick": True, "compile": False, "min_run_time": 0.001},
+        cost=5,
+        needs_cuda=True,
+    ),
+    "demos.gpu_benchmark.recorded_tables": Spec(args=lambda: {"run": recording()}),
+    "demos.memory.plot_memory_order": Spec(args=lambda: {"t": torch.arange(6.0).reshape(2, 3)}),
+    "demos.memory.storage_positions": Spec(
+        args=lambda: {"t": torch.arange(6.0).reshape(2, 3)[:, ::2]},
+        reference=lambda t: torch.as_strided(
+            torch.arange(t.untyped_storage().nbytes() // t.element_size()),
+            t.shape,
+            t.stride(),
+            t.storage_offset(),
+        ),
+    ),
+    "demos.overfitting.ridge_polynomial_fit": Spec(
+        args=lambda: {
+            "x": torch.linspace(-1, 1, 8),
+            "y": torch.linspace(-1, 1, 8) ** 2,
+            "degree": 2,
+            "weight_decay": 1e-3,
+        },
+        check=ridge_check,
+    ),
+    "demos.overfitting.selection_experiment": Spec(
+        args=lambda: {"seed": 0, "degrees": (0, 1, 2), "weight_decays": (1e-3, 1e-1)}, cost=2
+    ),
+    "demos.overfitting.weight_decay_errors": Spec(
+        args=lambda: {
+            "x_train": torch.linspace(0, 1, 8),
+            "y_train": 3 * torch.linspace(0, 1, 8),
+            "x_eval": torch.linspace(0, 1, 5),
+            "y_eval": 3 * torch.linspace(0, 1, 5),
+            "degree": 2,
+            "weight_decays": [1e-3, 1e-1],
+        }
+    ),
+    "demos.regions.max_regions": Spec(
+        args=lambda: {"n_units": 3},
+        reference=lambda n_units, n_inputs=2: sum(
+            __import__("math").comb(n_units, k) for k in range(n_inputs + 1)
+        ),
+    ),
+    "demos.separability.cover_count": Spec(
+        args=lambda: {"n_points": 4, "dim": 2},
+        reference=lambda n_points, dim: (
+            2 * sum(__import__("math").comb(n_points - 1, k) for k in range(dim + 1))
+        ),
+    ),
+    "distributed.init_from_env": Spec(
+        args=lambda: {"backend": "gloo"}, setup=lambda: one_process_group(False), cost=5
+    ),
+    "distributed.rank_device": Spec(args=lambda: {"backend": "gloo", "local_rank": 0}),
+    "distributed.shard_loader": Spec(
+        args=lambda: {"dataset": dataset2(), "batch_size": 2, "world_size": 2, "rank": 0},
+        also=("world_size", "batch_size", "rank"),
+    ),
+    "distributed.train_rank": Spec(
+        args=lambda: {
+            "model": model2(),
+            "dataset": dataset2(),
+            "info": rank_info(),
+            "epochs": 1,
+            "batch_size": 2,
+        },
+        setup=lambda: one_process_group(True),
+        mutates=("model",),
+        cost=5,
+    ),
 }

@@ -6,9 +6,11 @@ marked ``site`` check the built site and run only when asked for
 (``pytest -m site``), after ``make book``.
 
 Hypothesis profiles: ``dev`` (the default: few examples, the same ones on every
-run, so that ``make test`` takes seconds) and ``ci`` (ten times as many, freshly drawn),
-chosen by ``HYPOTHESIS_PROFILE``; on a CI runner (``CI=true``) ``ci`` is the
-default. Property tests take their number of examples from the profile and never
+run, so that ``make test`` takes seconds), ``ci`` (ten times as many, also the same
+on every run, so that a red CI run can be reproduced) and ``explore`` (as many as
+``ci``, freshly drawn: for hunting new failures), chosen by ``HYPOTHESIS_PROFILE``;
+on a CI runner (``CI=true``) ``ci`` is the default. Property tests take their
+number of examples from the profile and never
 set ``max_examples`` themselves (tests/test_hypothesis_profiles.py checks that).
 """
 
@@ -37,6 +39,15 @@ settings.register_profile(
     "ci",
     max_examples=200,
     deadline=None,
+    derandomize=True,  # as hypothesis's own CI profile: a red run is reproducible
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    max_examples=200,
+    deadline=None,
+    derandomize=False,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )

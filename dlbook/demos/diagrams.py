@@ -62,7 +62,12 @@ def plot_network(
     if len(widths) < 2:
         raise ValueError(f"sizes must list at least an input and an output width, got {widths}")
     if highlight is not None:
-        layer, unit = highlight
+        if not isinstance(highlight, Sequence) or isinstance(highlight, (str, bytes)):
+            raise TypeError(f"highlight must be a pair (layer, unit), got {describe(highlight)}")
+        if len(highlight) != 2:
+            raise ValueError(f"highlight must be a pair (layer, unit), got {tuple(highlight)}")
+        layer = check_int("highlight[0]", highlight[0])
+        unit = check_int("highlight[1]", highlight[1])
         if not (1 <= layer < len(widths) and 1 <= unit <= widths[layer]):
             raise ValueError(
                 f"highlight must name a unit (layer, unit) of the network, got {highlight}"

@@ -80,6 +80,8 @@ def plot_memory_order(t: torch.Tensor, *, ax: Axes | None = None, title: str | N
         raise TypeError(f"t must be a torch.Tensor, got {describe(t)}")
     if t.ndim != 2:
         raise ValueError(f"t must have 2 dimensions, got shape {tuple(t.shape)}")
+    if t.numel() == 0:
+        raise ValueError(f"t must have at least one element to draw, got shape {tuple(t.shape)}")
     ax = get_axes(ax)
     rows, cols = t.shape
     positions = storage_positions(t).numpy()

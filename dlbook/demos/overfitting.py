@@ -155,9 +155,8 @@ def ridge_polynomial_fit(x: Any, y: Any, degree: int, *, weight_decay: float) ->
     holds the powers ``1, x, ..., x**degree``: every coefficient is penalised,
     as ``torch.optim.SGD(..., weight_decay=weight_decay)`` penalises every
     parameter it is given. Setting its gradient to zero gives
-    ``(P^T P + (n * weight_decay / 2) I) c = P^T y``, solved here as the
-    equivalent, better-conditioned least-squares problem with the rows
-    ``sqrt(n * weight_decay / 2) I`` appended to ``P`` (and zeros to ``y``).
+    ``(P^T P + (n * weight_decay / 2) I) c = P^T y``, solved here through the
+    singular value decomposition of ``P`` (accurate for any weight decay).
 
     Parameters
     ----------
@@ -191,10 +190,11 @@ def ridge_polynomial_fit(x: Any, y: Any, degree: int, *, weight_decay: float) ->
     y = as_tensor("y", y, ndim=1).double().cpu()
     check_same_length("x", x, "y", y)
     P = polynomial_features(x, degree)  # (n, degree + 1)
-    scale = (len(x) * weight_decay / 2) ** 0.5
-    P_aug = torch.cat([P, scale * torch.eye(degree + 1, dtype=P.dtype)])  # (n + d + 1, d + 1)
-    y_aug = torch.cat([y, torch.zeros(degree + 1, dtype=y.dtype)])
-    return torch.linalg.lstsq(P_aug, y_aug[:, None]).solution[:, 0]
+    # With P = U S V^T the solution is V diag(s / (s^2 + lam)) U^T y: stable for every
+    # lam >= 0, however large, where forming P^T P would square P's condition number.
+    lam = len(x) * weight_decay / 2
+    U, S, Vh = torch.linalg.svd(P, full_matrices=False)
+    return Vh.T @ ((S / (S**2 + lam)) * (U.T @ y))
 
 
 def weight_decay_errors(
@@ -236,6 +236,18 @@ def weight_decay_errors(
         raise TypeError(
             f"weight_decays must be a non-empty sequence of numbers, got {describe(weight_decays)}"
         )
+    degree = check_int("degree", degree, minimum=0)
+    x_train, y_train, x_eval, y_eval = (
+        as_tensor(name, value, ndim=1)
+        for name, value in (
+            ("x_train", x_train),
+            ("y_train", y_train),
+            ("x_eval", x_eval),
+            ("y_eval", y_eval),
+        )
+    )
+    check_same_length("x_train", x_train, "y_train", y_train)
+    check_same_length("x_eval", x_eval, "y_eval", y_eval)
     train_errors, eval_errors = [], []
     for i, alpha in enumerate(weight_decays):
         alpha = check_float(f"weight_decays[{i}]", alpha, minimum=0.0)
