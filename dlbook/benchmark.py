@@ -144,12 +144,18 @@ def time_function(
     warmup: int = 1,
     min_run_time: float = 0.1,
     threads: int | None = None,
+    min_blocks: int = 1,
 ) -> Timing:
     """Time a function of no arguments with ``torch.utils.benchmark.Timer``.
 
     After ``warmup`` untimed calls, ``Timer.blocked_autorange`` times blocks of
     calls until ``min_run_time`` seconds have passed; the clock is read only
     after synchronising ``device``, so asynchronous GPU work is counted in full.
+    For a fast function ``blocked_autorange`` may spend all of ``min_run_time``
+    on one long block, which gives a median but no spread; ``min_blocks > 1``
+    sizes the blocks to about ``min_run_time / min_blocks`` seconds each and
+    times at least ``min_blocks`` of them, so that :attr:`Timing.iqr` means
+    something.
 
     Parameters
     ----------
@@ -166,6 +172,11 @@ def time_function(
     threads : int, optional
         PyTorch CPU threads to time with (``torch.set_num_threads`` for the
         duration, restored afterwards); ``None`` keeps the current number.
+    min_blocks : int, default 1
+        Timed blocks, at least. With the default, ``blocked_autorange`` chooses
+        the blocks; with more, each block takes about ``min_run_time /
+        min_blocks`` seconds and blocks are timed until both ``min_blocks`` and
+        ``min_run_time`` are reached.
 
     Returns
     -------
@@ -178,6 +189,8 @@ def time_function(
     >>> timing = time_function(lambda: A @ A, min_run_time=0.01)
     >>> timing.best > 0, timing.threads == torch.get_num_threads()
     (True, True)
+    >>> len(time_function(lambda: A @ A, min_run_time=0.01, min_blocks=5).times) >= 5
+    True
     """
     from torch.utils import benchmark
 
@@ -191,6 +204,7 @@ def time_function(
     threads = (
         torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
     )
+    min_blocks = check_int("min_blocks", min_blocks, minimum=1)
     for _ in range(warmup):
         fn()
     devices.synchronize(device)
@@ -200,10 +214,31 @@ def time_function(
         return time.perf_counter()
 
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=clock, num_threads=threads)
-    measurement = timer.blocked_autorange(min_run_time=min_run_time)
+    if min_blocks == 1:
+        measurement = timer.blocked_autorange(min_run_time=min_run_time)
+        per_call, number = list(measurement.times), int(measurement.number_per_run)
+    else:
+        per_call, number = _timed_blocks(timer, min_run_time, min_blocks)
     # A clock can read 0 for very fast calls; keep times positive for rates.
-    times = tuple(max(float(t), 1e-12) for t in measurement.times)
-    return Timing(times, device.type, threads, int(measurement.number_per_run))
+    times = tuple(max(float(t), 1e-12) for t in per_call)
+    return Timing(times, device.type, threads, number)
+
+
+def _timed_blocks(timer: Any, min_run_time: float, min_blocks: int) -> tuple[list[float], int]:
+    """Seconds per call in blocks of about ``min_run_time / min_blocks`` seconds each."""
+    target = min_run_time / min_blocks
+    number, took = 1, 0.0
+    while number < 10**9:  # grow the block until it is long enough to size it
+        took = float(timer.timeit(number).raw_times[0])
+        if took >= target / 10:
+            break
+        number *= 10
+    number = max(1, math.ceil(number * target / max(took, 1e-9)))
+    per_call: list[float] = []
+    start = time.perf_counter()
+    while len(per_call) < min_blocks or time.perf_counter() - start < min_run_time:
+        per_call.append(float(timer.timeit(number).times[0]))
+    return per_call, number
 
 
 def matmul_flop(n: int, k: int | None = None, m: int | None = None) -> int:

@@ -758,7 +758,8 @@ SPECS: dict[str, Spec] = {
         cost=2,
     ),
     "benchmark.time_function": Spec(
-        args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001}, cost=2
+        args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001, "min_blocks": 3},
+        cost=2,
     ),
     # check
     "check.answer": Spec(
@@ -808,6 +809,7 @@ SPECS: dict[str, Spec] = {
         args=lambda: {"arrays": (X2(), y2()), "groups": [0, 0, 1, 1, 2, 2], "seed": 0},
         check=_split_check,
     ),
+    "data.k_fold_split": Spec(args=lambda: {"n_samples": 6, "k": 3, "seed": 0}),
     "data.train_test_split": Spec(
         args=lambda: {"arrays": (X2(), y2()), "seed": 0}, check=_split_check
     ),
@@ -1275,6 +1277,9 @@ SPECS: dict[str, Spec] = {
         reference=lambda w, curvature=20.0: (
             0.5 * (T(w)[..., 0] ** 2 + curvature * T(w)[..., 1] ** 2)
         ),
+    ),
+    "demos.overfitting.bias_variance": Spec(
+        args=lambda: {"degrees": [0, 1], "n_train": 4, "n_datasets": 3, "n_points": 5}
     ),
     "demos.overfitting.plot_polynomial": Spec(
         args=lambda: {"coefficients": torch.tensor([0.0, 1.0])}

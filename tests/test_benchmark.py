@@ -62,6 +62,23 @@ def test_time_function_runs_with_the_requested_threads():
     assert set(seen[1:]) == {1}  # the timed calls (the warm-up runs before the Timer)
 
 
+def test_time_function_times_at_least_min_blocks_blocks_of_equal_size():
+    calls = []
+    timing = time_function(lambda: calls.append(1), warmup=0, min_run_time=0.02, min_blocks=7)
+    assert len(timing.times) >= 7 and timing.number_per_run > 1  # a fast call: many per block
+    assert timing.iqr >= 0 and timing.best <= timing.median
+    # Every timed block ran number_per_run calls (the sizing calls come first).
+    assert len(calls) >= len(timing.times) * timing.number_per_run
+
+
+def test_time_function_with_min_blocks_measures_sleep():
+    import time
+
+    timing = time_function(lambda: time.sleep(0.005), warmup=0, min_run_time=0.03, min_blocks=5)
+    assert len(timing.times) >= 5 and timing.number_per_run <= 2  # blocks of about 6 ms
+    assert 0.004 < timing.median < 0.05
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -69,6 +86,7 @@ def test_time_function_runs_with_the_requested_threads():
         ({"fn": lambda: None, "min_run_time": 0}, ValueError, "min_run_time must be > 0"),
         ({"fn": lambda: None, "threads": 0}, ValueError, "threads must be a positive integer"),
         ({"fn": lambda: None, "warmup": -1}, ValueError, "warmup must be an integer >= 0"),
+        ({"fn": lambda: None, "min_blocks": 0}, ValueError, "min_blocks must be a positive"),
         ({"fn": lambda: None, "device": "gpu7"}, ValueError, "device must name a device"),
     ],
 )
