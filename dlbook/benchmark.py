@@ -619,7 +619,8 @@ def _quiet_native_stderr() -> Iterator[None]:
 
     The profiler's C++ library logs a line when it starts and one when it
     stops, below Python's ``sys.stderr``; in a notebook they would show up as
-    error output. Python's own warnings still go to ``sys.stderr``.
+    error output. In a script, whose ``sys.stderr`` is file descriptor 2, Python's
+    own warnings and prints to ``sys.stderr`` are silenced too while it lasts.
     """
     with contextlib.suppress(AttributeError, OSError, ValueError):
         sys.stderr.flush()

@@ -38,7 +38,8 @@ pass. Dropout breaks it too: each rank draws its own masks, which are not
 the masks one process would draw for the whole batch. So that the ranks do
 draw *different* masks, :func:`train_rank` seeds rank ``r``'s random number
 generator with ``seed + r``: forked processes would otherwise all inherit
-the parent's generator, and spawned ones start from unrelated seeds.
+the parent's generator, and in spawned ones the CUDA generator starts from
+the same fixed default seed in every process.
 """
 
 from __future__ import annotations
