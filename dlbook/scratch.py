@@ -969,8 +969,9 @@ class Sequential(Module):
 class SiLU(_Elementwise):
     """Sigmoid-weighted linear unit ``x * sigmoid(x)`` (also called swish).
 
-    Derivative ``s + x s (1 - s)`` with ``s = sigmoid(x)``; it dips below zero
-    for ``x`` below about -2.4. Matches ``torch.nn.SiLU``.
+    Derivative ``s + x s (1 - s)`` with ``s = sigmoid(x)``; it is negative for
+    ``x`` below about -1.28, with its minimum -0.100 at about -2.40. Matches
+    ``torch.nn.SiLU``.
 
     Examples
     --------
