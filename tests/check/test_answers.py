@@ -172,7 +172,7 @@ VALUES = [
         "supervised-learning.stable-lr",
         0.9956655,
         rounded=(0.996,),
-        wrong=(0.498, 1.01),
+        wrong=(0.498, 1.0, 1.01),
     ),
     # kappa = 4 / 0.25 = 16: (16 - 1) / (16 + 1) = 15/17; eta* = 2 / 4.25 = 0.471 and the
     # limit 0.5 are the other two numbers of the exercise, 1 - 2 / kappa = 0.875 the small rate's.
