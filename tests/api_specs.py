@@ -1236,6 +1236,12 @@ SPECS: dict[str, Spec] = {
         args=lambda: {"length": 5, "hidden_size": 4, "n_samples": 8, "seeds": (0, 1)},
         cost=2,
     ),
+    "demos.gradients.residual_stream_rms": Spec(
+        args=lambda: {
+            "model": dlbook.models.deep_mlp(2, 2, width=4, depth=3, residual=True, seed=0),
+            "X": torch.randn(8, 2, generator=torch.Generator().manual_seed(0)),
+        }
+    ),
     "demos.gradients.signal_statistics": Spec(
         args=lambda: {
             "model": dlbook.models.deep_mlp(2, 2, width=4, depth=3, seed=0),

@@ -15,8 +15,8 @@ __all__: list[str] = []
 @register(
     "vanishing-gradients.depth-below-one-millionth",
     by_hand=True,
-    hint="Find the smallest L with 0.25 ** L < 1e-6; dl.diagnostics.sigmoid_derivative_bound(L) "
-    "computes 0.25 ** L.",
+    hint="Find the smallest M with 0.25 ** M < 1e-6; dl.diagnostics.sigmoid_derivative_bound(M) "
+    "computes 0.25 ** M.",
 )
 def _depth_below_one_millionth() -> int:
     depth = 0

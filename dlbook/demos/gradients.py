@@ -42,6 +42,7 @@ __all__ = [
     "SignalStatistics",
     "gradient_through_time",
     "plot_gradient_profiles",
+    "residual_stream_rms",
     "signal_statistics",
     "vanishing_gradient_experiment",
 ]
@@ -270,6 +271,55 @@ def signal_statistics(model: DeepMLP, X: torch.Tensor) -> SignalStatistics:
     rms = torch.stack([h.pow(2).mean().sqrt() for _, h in records]).float()
     dead = torch.stack([(h == 0).all(0).double().mean() for _, h in records]).float()
     return SignalStatistics(spread.cpu(), offset.cpu(), rms.cpu(), dead.cpu())
+
+
+def residual_stream_rms(model: DeepMLP, X: torch.Tensor) -> torch.Tensor:
+    """Root mean square of the signal passed from block to block of a :func:`dlbook.models.deep_mlp`.
+
+    One forward pass on ``X`` without gradients records the output of the
+    input layer and of every hidden block. With ``residual=True`` a block's
+    output is the stream ``h + F(h)`` that the next block receives, not the
+    branch ``F(h)`` alone (which :func:`signal_statistics` measures at the
+    activation). The model's mode is left as it is.
+
+    Parameters
+    ----------
+    model : DeepMLP
+        From :func:`dlbook.models.deep_mlp`.
+    X : Tensor of shape (batch, n_inputs)
+
+    Returns
+    -------
+    Tensor of shape (depth,)
+        Entry 0 after the input layer, entry ``l`` after hidden block ``l``:
+        the root mean square over the batch and the units.
+
+    Examples
+    --------
+    >>> from dlbook.models import deep_mlp
+    >>> X = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    >>> rms = residual_stream_rms(deep_mlp(2, 2, depth=10, init="he", residual=True, seed=0), X)
+    >>> rms.shape, bool(rms[-1] > rms[0])
+    (torch.Size([10]), True)
+    """
+    if not isinstance(model, DeepMLP):
+        raise TypeError(f"model must be a DeepMLP from dlbook.models.deep_mlp, got {describe(model)}")
+    X = as_features("X", X)
+    check_features("X", X, model.input.in_features)
+    records: list[torch.Tensor] = []
+
+    def record(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        records.append(output.detach().double())
+
+    handles = [model.input_activation.register_forward_hook(record)]
+    handles += [block.register_forward_hook(record) for block in model.blocks]
+    try:
+        with torch.no_grad():
+            model(X.to(model.input.weight.device, model.input.weight.dtype))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return torch.stack([h.pow(2).mean().sqrt() for h in records]).float().cpu()
 
 
 def gradient_through_time(

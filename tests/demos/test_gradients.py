@@ -110,6 +110,43 @@ def test_signal_statistics_show_the_input_dependence_vanish():
         signal_statistics(model, torch.zeros(1, 2))
 
 
+def test_residual_stream_rms_measures_the_sum_not_the_branch():
+    from dlbook.data import circles
+    from dlbook.demos.gradients import residual_stream_rms, signal_statistics
+    from dlbook.models import deep_mlp
+
+    X, _ = circles(128, seed=0)
+    X = (X - X.mean(0)) / X.std(0)
+    plain = deep_mlp(2, 2, depth=20, init="he", residual=True, seed=0)
+    batch = deep_mlp(2, 2, depth=20, init="he", residual=True, norm="batch", seed=0)
+    stream, stream_bn = residual_stream_rms(plain, X), residual_stream_rms(batch, X)
+    assert stream.shape == stream_bn.shape == (20,)
+    # entry 0 is the input layer's activation, the same as signal_statistics sees
+    assert stream[0] == pytest.approx(float(signal_statistics(plain, X).rms[0]), rel=1e-5)
+    # without normalisation the stream explodes; with batch norm the branches stay near
+    # sqrt(1/2) while the stream still grows, but far less
+    assert stream[-1] > 1000 * stream[0]
+    branch_bn = signal_statistics(batch, X).rms
+    assert torch.allclose(branch_bn[1:], torch.full((19,), 0.5**0.5), atol=0.1)
+    assert 2 * stream_bn[0] < stream_bn[-1] < 0.01 * stream[-1]
+    # without skip connections a block's output is its activation
+    chain = deep_mlp(2, 2, depth=5, seed=0)
+    torch.testing.assert_close(residual_stream_rms(chain, X), signal_statistics(chain, X).rms)
+    # a hand-made stream: the input layer gives (1, 0) and (0, 0), the block adds relu(3)
+    model = deep_mlp(2, 2, width=2, depth=2, residual=True, seed=0)
+    with torch.no_grad():
+        model.input.weight.copy_(torch.eye(2))
+        model.input.bias.zero_()
+        model.blocks[0].linear.weight.zero_()
+        model.blocks[0].linear.bias.fill_(3.0)
+    rms = residual_stream_rms(model, torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
+    assert rms.tolist() == pytest.approx([0.5, (0.25 * (16 + 9 + 9 + 9)) ** 0.5])
+    with pytest.raises(TypeError, match="model must be a DeepMLP"):
+        residual_stream_rms(torch.nn.Linear(2, 2), X)
+    with pytest.raises(ValueError, match="X must have shape"):
+        residual_stream_rms(model, torch.zeros(4, 3))
+
+
 def test_gradient_through_time_separates_rnn_and_lstm():
     from dlbook.demos.gradients import gradient_through_time
 
