@@ -34,6 +34,12 @@ HTML
        role ``{book-pdf}`link text``` links the same file from a page (and is plain
        text in the PDF itself).
 
+    8. **Interactive figures** (``dlbook.interactive.interactive_figure``): in the
+       book's build their HTML carries data and a fallback image but no script; the
+       renderer ``book_static/dlbook-figure.js`` (a static file of the site, copied
+       with the others) is loaded once, deferred, by each page whose body holds one
+       (``app.add_js_file`` from ``html-page-context`` adds it to that page only).
+
 LaTeX
     5. **Interactive outputs.** An output whose mime bundle has ``text/html`` and a
        static image beside it (``dlbook.interactive`` adds an ``image/png`` of the
@@ -73,6 +79,10 @@ DEFAULT_PDF_NAME = "introduction-to-deep-learning.pdf"
 INTERACTIVE_NOTE = (
     "This figure is interactive in the web edition of the book; the image shows its initial state."
 )
+#: The renderer of ``dlbook.interactive``'s figures (a file of ``book_static/``) and the
+#: markup that tells a page holds one.
+FIGURE_SCRIPT = "dlbook-figure.js"
+FIGURE_MARKER = 'class="dlbook-figure"'
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "application/pdf")
 
 
@@ -98,6 +108,16 @@ def repair_markup(body: str) -> str:
     )
     body = SUMMARY_LABEL.sub("<summary>", body)
     return body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _add_figure_script(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Load the renderer of dlbook's interactive figures on the pages that hold one (item 8)."""
+    if app.builder.format != "html" or not isinstance(context.get("body"), str):
+        return
+    if FIGURE_MARKER in context["body"]:
+        app.add_js_file(FIGURE_SCRIPT, loading_method="defer")
 
 
 def _repair_page(
@@ -265,6 +285,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After sphinx-book-theme fills the header buttons (priority 501).
     app.connect("html-page-context", _add_pdf_download, priority=600)
     app.connect("html-page-context", _repair_page, priority=600)
+    app.connect("html-page-context", _add_figure_script, priority=600)
     app.add_node(
         BookPdfLink,
         html=(_skip, None),
