@@ -26,6 +26,7 @@ import html as html_lib
 import io
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,7 @@ from .functional import entropy, softmax
 __all__ = [
     "PALETTE",
     "StaticHTML",
+    "figure_data",
     "interactive_figure",
     "plot_softmax",
     "rounded",
@@ -395,6 +397,38 @@ def interactive_figure(
 
         html += f"<script>{SOURCE}</script>"
     return StaticHTML(html, png=png)
+
+
+def figure_data(figure: StaticHTML | str) -> list[dict[str, Any]]:
+    """The data of every interactive figure in a piece of HTML (or a :class:`StaticHTML`).
+
+    Parameters
+    ----------
+    figure : StaticHTML or str
+        What :func:`interactive_figure` returned, or HTML holding such figures
+        (a page of the book).
+
+    Returns
+    -------
+    list of dict
+        One per figure, in order: its controls, frames, styles and ``source``.
+
+    Examples
+    --------
+    >>> fig = interactive_figure([{"text": "a"}, {"text": "b"}],
+    ...                          [{"label": "k", "values": [0, 1]}],
+    ...                          alt="Two frames", x_range=(0, 1), y_range=(0, 1))
+    >>> [f["text"] for f in figure_data(fig)[0]["frames"]]
+    ['a', 'b']
+    """
+    if isinstance(figure, StaticHTML):
+        figure = figure.html
+    if not isinstance(figure, str):
+        raise TypeError(f"figure must be a StaticHTML or a string of HTML, got {describe(figure)}")
+    pattern = re.compile(
+        r'<div class="dlbook-figure"[^>]*>\s*<script type="application/json">(.*?)</script>', re.S
+    )
+    return [json.loads(m.group(1).replace("<\\/", "</")) for m in pattern.finditer(figure)]
 
 
 def _figure_png(spec: dict[str, Any], frame: dict[str, Any], *, scale: int) -> bytes:
