@@ -299,8 +299,8 @@ def test_optimizer_paths_agree_with_descend(built) -> None:
     (data,) = figure_data(built["optimizer_paths"])
     src = data["source"]
     lrs, momenta = src["lrs"], src["momenta"]
-    i, j = lrs.index(0.04), momenta.index(0.9)
-    path, losses = descend(ravine, src["start"], lambda p: SGD(p, lr=0.04, momentum=0.9),
+    i, j = lrs.index(0.05), momenta.index(0.7)
+    path, losses = descend(ravine, src["start"], lambda p: SGD(p, lr=0.05, momentum=0.7),
                            steps=src["steps"])
     frame = data["frames"][i * len(momenta) + j]
     assert frame["text"].endswith(f"loss after {src['steps']} steps {float(losses[-1]):.3g}")

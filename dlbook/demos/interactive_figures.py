@@ -588,10 +588,10 @@ def gradient_profile(
 
 def optimizer_paths(
     *,
-    lrs: Sequence[float] = (0.01, 0.02, 0.04, 0.06, 0.08, 0.095, 0.105),
-    momenta: Sequence[float] = (0.0, 0.5, 0.8, 0.9, 0.95),
+    lrs: Sequence[float] = (0.01, 0.02, 0.05, 0.07, 0.09, 0.1, 0.105),
+    momenta: Sequence[float] = (0.0, 0.5, 0.7, 0.9, 0.95),
     steps: int = 40,
-    start: Sequence[float] = (-2.0, 1.0),
+    start: Sequence[float] = (-4.5, 1.5),
     curvature: float = 20.0,
 ) -> StaticHTML:
     """Gradient descent with momentum on the ravine, for a chosen learning rate and momentum.
@@ -605,10 +605,11 @@ def optimizer_paths(
     lrs : sequence of float, default 0.01 to 0.105
         Learning rates, increasing (plain gradient descent on the default ravine is
         stable below 2 / curvature = 0.1).
-    momenta : sequence of float, default (0, 0.5, 0.8, 0.9, 0.95)
+    momenta : sequence of float, default (0, 0.5, 0.7, 0.9, 0.95)
         Momentum values in [0, 1), increasing.
     steps : int, default 40
-    start : pair of float, default (-2, 1)
+    start : pair of float, default (-4.5, 1.5)
+        The start of the optimiser chapter's comparison.
     curvature : float, default 20.0
 
     Returns
@@ -657,11 +658,12 @@ def optimizer_paths(
     height = max(1.15 * abs(w0[1]), half / 2)
     t = np.linspace(0, 2 * np.pi, 73)
     contours = []
-    for level in (0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0):
+    f0 = 0.5 * (w0[0] ** 2 + curvature * w0[1] ** 2) or 1.0  # the loss at the start
+    for level in f0 * np.array([0.003, 0.01, 0.03, 0.1, 0.3, 1.0]):
         r = np.sqrt(2 * level)
         contours.append({"s": 0, "x": rounded(r * np.cos(t), 3),
                          "y": rounded(r * np.sin(t) / np.sqrt(curvature), 3)})
-    i_lr = int(np.argmin(np.abs(np.array(lr_values) - 0.04)))
+    i_lr = int(np.argmin(np.abs(np.array(lr_values) - 0.05)))
     return interactive_figure(
         frames,
         [

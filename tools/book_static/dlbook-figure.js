@@ -23,6 +23,7 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
 .dlbook-figure svg{display:block;width:100%;height:auto;overflow:visible}
 .dlbook-figure .dlf-controls{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;margin:.2rem 0 .4rem}
 .dlbook-figure .dlf-control{display:flex;align-items:center;gap:.5rem;flex:1 1 14rem;min-width:0}
+.dlbook-figure .dlf-control label{white-space:nowrap}
 .dlbook-figure .dlf-control input[type=range]{flex:1 1 auto;min-width:6rem;accent-color:var(--dlf-c0)}
 .dlbook-figure .dlf-control select{background:var(--dlf-bg);color:var(--dlf-fg);border:1px solid var(--dlf-muted);border-radius:.2rem;padding:.1rem .3rem;font:inherit}
 .dlbook-figure .dlf-control input:focus-visible,.dlbook-figure .dlf-control select:focus-visible{outline:3px solid var(--dlf-c0);outline-offset:2px}
