@@ -426,7 +426,8 @@ def figure_data(figure: StaticHTML | str) -> list[dict[str, Any]]:
     if not isinstance(figure, str):
         raise TypeError(f"figure must be a StaticHTML or a string of HTML, got {describe(figure)}")
     pattern = re.compile(
-        r'<div class="dlbook-figure"[^>]*>\s*<script type="application/json">(.*?)</script>', re.S
+        r'<div class="dlbook-figure[^"]*"[^>]*>\s*<script type="application/json">(.*?)</script>',
+        re.S,
     )
     return [json.loads(m.group(1).replace("<\\/", "</")) for m in pattern.finditer(figure)]
 
