@@ -225,9 +225,10 @@ def mlp_training(
 
     Examples
     --------
+    >>> from dlbook.interactive import figure_data
     >>> fig = mlp_training(steps=[0, 5], resolution=8)
-    >>> fig.html.count('"text"')
-    2
+    >>> [f["text"].split(":")[0] for f in figure_data(fig)[0]["frames"]]
+    ['step 0', 'step 5']
     """
     from matplotlib.figure import Figure
 

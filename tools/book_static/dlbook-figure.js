@@ -16,7 +16,7 @@
 --dlf-c0:#0072B2;--dlf-c1:#D55E00;--dlf-c2:#009E73;--dlf-c3:#CC79A7;--dlf-c4:#E69F00;--dlf-c5:#555;
 --dlf-pos:0,114,178;--dlf-neg:213,94,0;
 color:var(--dlf-fg);background:var(--dlf-bg);max-width:100%;padding:.5rem;border-radius:.25rem;
-font:14px/1.4 system-ui,sans-serif;box-sizing:border-box}
+font:14px/1.4 system-ui,sans-serif;text-align:left;box-sizing:border-box}
 html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-grid:#444;--dlf-bg:#1b1f24;
 --dlf-c0:#56B4E9;--dlf-c1:#F0A050;--dlf-c2:#3CC9A0;--dlf-c3:#E69AC8;--dlf-c4:#F0E442;--dlf-c5:#bbb;
 --dlf-pos:86,180,233;--dlf-neg:240,160,80}
