@@ -499,6 +499,11 @@ def _figure_png(spec: dict[str, Any], frame: dict[str, Any], *, scale: int) -> b
     return out.getvalue()
 
 
+def _class_name(label: str) -> str:
+    """``"class 3"`` for a label ``"3"`` or ``"class 3"``; other names as they are."""
+    return f"class {label}" if label.isdigit() else label
+
+
 def temperature_control(
     logits: Sequence[float] | np.ndarray | torch.Tensor,
     *,
@@ -564,7 +569,7 @@ def temperature_control(
             "series": [{"s": 0, "x": xs, "y": rounded(p, 4)}],
             "text": (
                 f"T = {t:.2f}: entropy {h:.3f} nats (max {np.log(k):.3f}); "
-                f"largest probability {p[top]:.3f}, for {names[top]}"
+                f"largest probability {p[top]:.3f}, for {_class_name(names[top])}"
             ),
         })
     return interactive_figure(

@@ -33,7 +33,7 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
 .dlbook-figure .dlf-legend i{display:inline-block;width:1.4em;height:0;border-top:3px solid;vertical-align:middle;margin-right:.3em}
 .dlbook-figure .dlf-legend i.dlf-dot{width:.6em;height:.6em;border:0;border-radius:50%}
 .dlbook-figure .dlf-fallback{display:none}
-.dlbook-figure text{fill:var(--dlf-fg);font-size:12px}
+.dlbook-figure text{fill:var(--dlf-fg)}
 .dlbook-figure .dlf-axis{stroke:var(--dlf-muted);fill:none}
 .dlbook-figure .dlf-gridline{stroke:var(--dlf-grid);fill:none}`;
 
@@ -76,7 +76,11 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
       this.index = (s.controls || []).map((c) => c.initial || 0);
       this.W = s.width || 520;
       this.H = s.height || 320;
-      this.m = { l: 56, r: 12, t: 12, b: 44 };
+      // Text keeps about 11 px on screen when a narrow page shrinks the drawing.
+      const shown = Math.min(this.W, root.clientWidth || this.W);
+      this.fs = Math.max(12, Math.min(20, (11 * this.W) / Math.max(shown - 16, 150)));
+      const f = this.fs / 12;
+      this.m = { l: 14 + 44 * f, r: 12, t: 12, b: 22 + 22 * f };
       this.build();
       this.update();
       root.classList.add("dlf-ready");
@@ -137,6 +141,7 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
         viewBox: `0 0 ${this.W} ${this.H}`,
         role: "img",
         "aria-labelledby": `${uid}-title`,
+        "font-size": this.fs,
         preserveAspectRatio: "xMidYMid meet",
       });
       el("title", { id: `${uid}-title` }, svg).textContent = s.alt || "";
@@ -202,7 +207,7 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
       for (const [v, text] of xticks) {
         const x = this.sx(v);
         el("line", { x1: x, x2: x, y1: t, y2: this.H - b, class: "dlf-gridline" }, g);
-        const label = el("text", { x, y: this.H - b + 16, "text-anchor": "middle" }, g);
+        const label = el("text", { x, y: this.H - b + 4 + this.fs, "text-anchor": "middle" }, g);
         label.textContent = text;
       }
       let [y0, y1] = s.y_range;
@@ -219,7 +224,7 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
       for (const [v, text] of yticks) {
         const y = this.sy(v);
         el("line", { x1: l, x2: this.W - r, y1: y, y2: y, class: "dlf-gridline" }, g);
-        const label = el("text", { x: l - 6, y: y + 4, "text-anchor": "end" }, g);
+        const label = el("text", { x: l - 6, y: y + this.fs / 3, "text-anchor": "end" }, g);
         label.textContent = text;
       }
       el("rect", { x: l, y: t, width: this.W - l - r, height: this.H - t - b, class: "dlf-axis" }, g);
@@ -229,7 +234,8 @@ html[data-theme=dark] .dlbook-figure{--dlf-fg:#e6e6e6;--dlf-muted:#b0b0b0;--dlf-
       }
       if (s.y_label) {
         const cy = (t + this.H - b) / 2;
-        const yl = el("text", { x: 14, y: cy, "text-anchor": "middle", transform: `rotate(-90 14 ${cy})` }, g);
+        const at = this.fs + 2;
+        const yl = el("text", { x: at, y: cy, "text-anchor": "middle", transform: `rotate(-90 ${at} ${cy})` }, g);
         yl.textContent = s.y_label;
       }
     }
