@@ -6,6 +6,7 @@ this copy. tests/test_interactive.py checks that the two are the same text; afte
 the .js file, regenerate this module with ``python -m dlbook._figure_js``.
 """
 
+# ruff: noqa: E501  (the text of a JavaScript file)
 from __future__ import annotations
 
 __all__: list[str] = []  # private module

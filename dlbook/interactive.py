@@ -193,7 +193,9 @@ def _check_controls(controls: Any) -> list[dict[str, Any]]:
         if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
             raise TypeError(f"controls[{k}]['values'] must be a list, got {describe(values)}")
         if len(values) < 2:
-            raise ValueError(f"controls[{k}]['values'] must hold at least 2 values, got {len(values)}")
+            raise ValueError(
+                f"controls[{k}]['values'] must hold at least 2 values, got {len(values)}"
+            )
         initial = check_int(f"controls[{k}]['initial']", c.get("initial", 0), minimum=0)
         if initial >= len(values):
             raise ValueError(
@@ -213,7 +215,8 @@ def _check_series(name: str, series: Any, n_styles: int) -> dict[str, Any]:
     s = check_int(f"{name}['s']", s, minimum=0)
     if s >= max(n_styles, 1):
         raise ValueError(f"{name}['s'] must be below {max(n_styles, 1)} (the styles), got {s}")
-    x, y = series.get("x"), series.get("y")
+    x: Any = series.get("x")
+    y: Any = series.get("y")
     for key, v in (("x", x), ("y", y)):
         if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, np.ndarray)):
             raise TypeError(f"{name}['{key}'] must be a list of numbers, got {describe(v)}")
@@ -234,7 +237,13 @@ def _check_styles(styles: Any) -> list[dict[str, Any]]:
             raise ValueError(
                 f"styles[{i}]['kind'] must be one of 'line', 'scatter', 'bar', got {describe(kind)}"
             )
-        out.append({**st, "kind": kind, "color": check_int(f"styles[{i}]['color']", st.get("color", i), minimum=0)})
+        out.append(
+            {
+                **st,
+                "kind": kind,
+                "color": check_int(f"styles[{i}]['color']", st.get("color", i), minimum=0),
+            }
+        )
     return out or [{"kind": "line", "color": 0}]
 
 
@@ -243,7 +252,8 @@ def _check_frames(frames: Any, n_frames: int, n_styles: int) -> list[dict[str, A
         raise TypeError(f"frames must be a list of frames, got {describe(frames)}")
     if len(frames) != n_frames:
         raise ValueError(
-            f"frames must hold one frame per setting of the controls ({n_frames}), got {len(frames)}"
+            f"frames must hold one frame per setting of the controls ({n_frames}), "
+            f"got {len(frames)}"
         )
     out = []
     for i, f in enumerate(frames):
@@ -453,8 +463,14 @@ def _figure_png(spec: dict[str, Any], frame: dict[str, Any], *, scale: int) -> b
             + [(0.0, 0.45, 0.7, 0.45 * t) for t in np.linspace(0, 1, 64)]
         )
         ax.imshow(
-            grid, origin="lower", extent=(*spec["x_range"], *spec["y_range"]), cmap=cmap,
-            vmin=-1, vmax=1, aspect="auto", interpolation="nearest",
+            grid,
+            origin="lower",
+            extent=(*spec["x_range"], *spec["y_range"]),
+            cmap=cmap,
+            vmin=-1,
+            vmax=1,
+            aspect="auto",
+            interpolation="nearest",
         )
     for series in spec["static"] + frame["series"]:
         style = {**styles[series["s"]], **series}
@@ -471,9 +487,16 @@ def _figure_png(spec: dict[str, Any], frame: dict[str, Any], *, scale: int) -> b
             ax.bar(x, y, width=float(style.get("width", 0.7)), color=color)
         else:
             markers = float(style.get("markers", 0))
-            ax.plot(x, y, color=color, lw=float(style.get("line_width", 2.2)) * 0.75,
-                    ls="--" if style.get("dash") else "-", alpha=float(style.get("opacity", 1)),
-                    marker="o" if markers else None, ms=1.6 * markers)
+            ax.plot(
+                x,
+                y,
+                color=color,
+                lw=float(style.get("line_width", 2.2)) * 0.75,
+                ls="--" if style.get("dash") else "-",
+                alpha=float(style.get("opacity", 1)),
+                marker="o" if markers else None,
+                ms=1.6 * markers,
+            )
     if spec["log_y"]:
         ax.set_yscale("log")
     ax.set_xlim(*spec["x_range"])
@@ -552,7 +575,9 @@ def temperature_control(
         raise ValueError(f"t_max must be above t_min, got t_min={t_min}, t_max={t_max}")
     n_steps = check_int("n_steps", n_steps, minimum=2)
     if n_steps > 1000:
-        raise ValueError(f"n_steps must be at most 1000 (the page carries every frame), got {n_steps}")
+        raise ValueError(
+            f"n_steps must be at most 1000 (the page carries every frame), got {n_steps}"
+        )
     start = check_float("start", start, minimum=t_min, maximum=t_max)
     width = check_int("width", width, minimum=100)
     height = check_int("height", height, minimum=100)
@@ -565,13 +590,15 @@ def temperature_control(
     frames = []
     for t, p, h in zip(temps, probs, ent, strict=True):
         top = int(np.argmax(p))
-        frames.append({
-            "series": [{"s": 0, "x": xs, "y": rounded(p, 4)}],
-            "text": (
-                f"T = {t:.2f}: entropy {h:.3f} nats (max {np.log(k):.3f}); "
-                f"largest probability {p[top]:.3f}, for {_class_name(names[top])}"
-            ),
-        })
+        frames.append(
+            {
+                "series": [{"s": 0, "x": xs, "y": rounded(p, 4)}],
+                "text": (
+                    f"T = {t:.2f}: entropy {h:.3f} nats (max {np.log(k):.3f}); "
+                    f"largest probability {p[top]:.3f}, for {_class_name(names[top])}"
+                ),
+            }
+        )
     return interactive_figure(
         frames,
         [{"label": "temperature T", "values": [f"{t:.2f}" for t in temps], "initial": i0}],
@@ -586,8 +613,12 @@ def temperature_control(
         styles=[{"kind": "bar", "color": 0, "width": 0.7}],
         x_ticks=[(i, n) for i, n in enumerate(names)],
         name="temperature_control",
-        source={"builder": "temperature_control", "logits": z.tolist(), "labels": names,
-                "temperatures": temps.tolist()},
+        source={
+            "builder": "temperature_control",
+            "logits": z.tolist(),
+            "labels": names,
+            "temperatures": temps.tolist(),
+        },
         width=width,
         height=height,
     )

@@ -1245,7 +1245,12 @@ SPECS: dict[str, Spec] = {
         args=lambda: {"widths": [1, 4], "n_points": 11}, cost=5
     ),
     "demos.interactive_figures.gradient_profile": Spec(
-        args=lambda: {"depth": 2, "width": 4, "activations": ["tanh", "relu"], "inits": ["he", "xavier"]},
+        args=lambda: {
+            "depth": 2,
+            "width": 4,
+            "activations": ["tanh", "relu"],
+            "inits": ["he", "xavier"],
+        },
         cost=5,
     ),
     "demos.interactive_figures.mlp_training": Spec(

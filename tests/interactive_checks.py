@@ -110,7 +110,8 @@ def setting_of(data: dict[str, Any], frame: int) -> tuple[int, ...]:
 def drive_with_keyboard(page: Any, root: Any, data: dict[str, Any]) -> list[str]:
     """Move each control of the figure ``root`` (a Playwright locator) from the keyboard.
 
-    For every control: focus it, press End (a slider; Home if it is at its end) or ArrowDown (a select), and check
+    For every control: focus it, press End (a slider; Home if it is at its end) or
+    ArrowDown (a select), and check
     that the frame shown, the drawing and the readout change, and that the readout
     agrees with :func:`expected_readout` (when that figure's setting can be recomputed).
     Returns the problems found (empty when all is well).
@@ -128,7 +129,9 @@ def drive_with_keyboard(page: Any, root: Any, data: dict[str, Any]) -> list[str]
             control.element_handle(),
         )
         if name != data["controls"][k]["label"]:
-            problems.append(f"control {k} is labelled {name!r}, not {data['controls'][k]['label']!r}")
+            problems.append(
+                f"control {k} is labelled {name!r}, not {data['controls'][k]['label']!r}"
+            )
         before = (drawing.inner_html(), readout.text_content(), root.get_attribute("data-frame"))
         control.focus()
         tag = control.evaluate("(el) => el.tagName")

@@ -281,8 +281,12 @@ def test_gradient_profile_agrees_with_the_experiment(built) -> None:
     (data,) = figure_data(built["gradient_profile"])
     src = data["source"]
     profiles = vanishing_gradient_experiment(
-        depths=src["depth"], activations=["sigmoid"], inits=["default", "xavier", "he"],
-        width=src["width"], n_samples=src["n_samples"], seed=src["seed"],
+        depths=src["depth"],
+        activations=["sigmoid"],
+        inits=["default", "xavier", "he"],
+        width=src["width"],
+        n_samples=src["n_samples"],
+        seed=src["seed"],
     )
     for k, p in enumerate(profiles):
         frame = data["frames"][k]  # sigmoid is the first activation
@@ -300,8 +304,9 @@ def test_optimizer_paths_agree_with_descend(built) -> None:
     src = data["source"]
     lrs, momenta = src["lrs"], src["momenta"]
     i, j = lrs.index(0.05), momenta.index(0.7)
-    path, losses = descend(ravine, src["start"], lambda p: SGD(p, lr=0.05, momentum=0.7),
-                           steps=src["steps"])
+    path, losses = descend(
+        ravine, src["start"], lambda p: SGD(p, lr=0.05, momentum=0.7), steps=src["steps"]
+    )
     frame = data["frames"][i * len(momenta) + j]
     assert frame["text"].endswith(f"loss after {src['steps']} steps {float(losses[-1]):.3g}")
     np.testing.assert_allclose(frame["series"][0]["x"], path[:, 0].numpy(), atol=1e-3)
@@ -316,7 +321,9 @@ def test_builder_errors() -> None:
     with pytest.raises(TypeError, match="angles must be a list of numbers"):
         figs.perceptron_boundary(angles="0, 90")
     with pytest.raises(ValueError, match="the controls make 400 frames"):
-        figs.optimizer_paths(lrs=list(np.linspace(0.01, 0.1, 20)), momenta=list(np.linspace(0, 0.9, 20)))
+        figs.optimizer_paths(
+            lrs=list(np.linspace(0.01, 0.1, 20)), momenta=list(np.linspace(0, 0.9, 20))
+        )
     with pytest.raises(ValueError, match="steps must hold 2 to"):
         figs.mlp_training(steps=[0])
     with pytest.raises(ValueError, match="method must be one of 'knots', 'lstsq'"):

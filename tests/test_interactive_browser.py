@@ -50,7 +50,9 @@ FIGURES = {
 
 
 @pytest.mark.parametrize("name", FIGURES)
-def test_figure_works_from_the_keyboard(browser: Any, tmp_path: Path, monkeypatch, name: str) -> None:
+def test_figure_works_from_the_keyboard(
+    browser: Any, tmp_path: Path, monkeypatch, name: str
+) -> None:
     monkeypatch.delenv("DLBOOK_BOOK_BUILD", raising=False)  # the renderer inline
     fig = FIGURES[name]()
     (data,) = figure_data(fig)
@@ -66,9 +68,10 @@ def test_figure_works_from_the_keyboard(browser: Any, tmp_path: Path, monkeypatc
     assert not errors, errors
     assert root.locator("img.dlf-fallback-img").is_hidden()
     assert root.locator(".dlf-readout").get_attribute("aria-live") == "polite"
-    assert root.locator(".dlf-readout").text_content() == data["frames"][
-        int(root.get_attribute("data-frame"))
-    ]["text"]
+    assert (
+        root.locator(".dlf-readout").text_content()
+        == data["frames"][int(root.get_attribute("data-frame"))]["text"]
+    )
     svg_name = page.evaluate(
         "() => document.getElementById("
         "document.querySelector('.dlbook-figure svg').getAttribute('aria-labelledby')).textContent"

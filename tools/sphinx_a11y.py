@@ -25,20 +25,15 @@ HTML
     3. **Styles and scripts** (``book_static/a11y.css`` and ``a11y.js``): focus rings
        where sphinx-book-theme and sphinx-togglebutton remove them, link colours with
        enough contrast on tinted boxes, output figures on an opaque white card in the
-       dark theme; an accessible name for the Bokeh slider of the softmax chapter, no
-       tab stop on its tool-less canvas, and the keyboard focus kept on the header
-       buttons that sphinx-book-theme blurs on click (see ``a11y.js``).
+       dark theme; an accessible name for Bokeh sliders (none is left in the book: its
+       interactive figures are dlbook's own, item 8), no tab stop on a tool-less
+       canvas, and the keyboard focus kept on the header buttons that
+       sphinx-book-theme blurs on click (see ``a11y.js``).
 
     4. **The book as a PDF.** The download menu of every page gets an entry for
        ``_static/<dlbook_pdf_name>``, which ``make pdf`` builds and copies there; the
        role ``{book-pdf}`link text``` links the same file from a page (and is plain
        text in the PDF itself).
-
-    8. **Interactive figures** (``dlbook.interactive.interactive_figure``): in the
-       book's build their HTML carries data and a fallback image but no script; the
-       renderer ``book_static/dlbook-figure.js`` (a static file of the site, copied
-       with the others) is loaded once, deferred, by each page whose body holds one
-       (``app.add_js_file`` from ``html-page-context`` adds it to that page only).
 
 LaTeX
     5. **Interactive outputs.** An output whose mime bundle has ``text/html`` and a
@@ -54,6 +49,13 @@ LaTeX
        end of the book (Sphinx's ``thebibliography``), which leaves the web page that
        holds the ``{bibliography}`` directive an empty chapter; it is left out of the
        PDF, whose back matter is the bibliography itself.
+
+Scripts
+    8. **Interactive figures** (``dlbook.interactive.interactive_figure``): in the
+       book's build their HTML carries data and a fallback image but no script; the
+       renderer ``book_static/dlbook-figure.js`` (a static file of the site, copied
+       with the others) is loaded once, deferred, by each page whose body holds one
+       (``app.add_js_file`` from ``html-page-context`` adds it to that page only).
 """
 
 from __future__ import annotations

@@ -21,13 +21,14 @@ compute the value a reader sees for one setting independently, with dlbook.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_float, check_int, check_seed, describe
+from .._validation import check_choice, check_float, check_int, describe
 from ..interactive import StaticHTML, interactive_figure, rounded, temperature_control
 
 __all__ = [
@@ -56,7 +57,9 @@ def _values(
     if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, range, np.ndarray)):
         raise TypeError(f"{name} must be a list of numbers, got {describe(values)}")
     if integer:
-        out: list[Any] = [check_int(f"{name}[{i}]", v, minimum=int(minimum or 0)) for i, v in enumerate(values)]
+        out: list[Any] = [
+            check_int(f"{name}[{i}]", v, minimum=int(minimum or 0)) for i, v in enumerate(values)
+        ]
     else:
         out = [
             check_float(
@@ -66,7 +69,7 @@ def _values(
         ]
     if not 2 <= len(out) <= MAX_FRAMES:
         raise ValueError(f"{name} must hold 2 to {MAX_FRAMES} values, got {len(out)}")
-    if any(b <= a for a, b in zip(out, out[1:])):
+    if any(b <= a for a, b in itertools.pairwise(out)):
         raise ValueError(f"{name} must be increasing, got {list(values)}")
     return out
 
@@ -90,7 +93,7 @@ def perceptron_boundary(
     n_samples: int = 40,
     seed: int = 0,
 ) -> StaticHTML:
-    """The perceptron's decision line ``w . x + b = 0`` over two blobs, with sliders for ``w`` and ``b``.
+    """The perceptron's line ``w . x + b = 0`` over two blobs; sliders move ``w`` and ``b``.
 
     ``w`` is a unit vector at the chosen angle (its length does not move the line);
     the points that :func:`dlbook.linear.perceptron_predict` gets wrong are ringed
@@ -140,23 +143,29 @@ def perceptron_boundary(
             p, d = -b * w.numpy(), np.array([-w[1].item(), w[0].item()])
             ends = np.stack([p - 2 * lim * d, p + 2 * lim * d])  # (2, 2), beyond the view
             arrow = np.stack([p, p + 0.8 * w.numpy()])
-            frames.append({
-                "series": [
-                    {"s": 2, "x": rounded(ends[:, 0], 3), "y": rounded(ends[:, 1], 3)},
-                    {"s": 3, "x": rounded(arrow[:, 0], 3), "y": rounded(arrow[:, 1], 3)},
-                    {"s": 4, "x": rounded(X[wrong, 0], 2), "y": rounded(X[wrong, 1], 2)},
-                ],
-                "text": (
-                    f"w = ({w[0].item():.2f}, {w[1].item():.2f}), b = {b:.2f}: "
-                    f"{int(wrong.sum())} of {n_samples} points misclassified"
-                ),
-            })
+            frames.append(
+                {
+                    "series": [
+                        {"s": 2, "x": rounded(ends[:, 0], 3), "y": rounded(ends[:, 1], 3)},
+                        {"s": 3, "x": rounded(arrow[:, 0], 3), "y": rounded(arrow[:, 1], 3)},
+                        {"s": 4, "x": rounded(X[wrong, 0], 2), "y": rounded(X[wrong, 1], 2)},
+                    ],
+                    "text": (
+                        f"w = ({w[0].item():.2f}, {w[1].item():.2f}), b = {b:.2f}: "
+                        f"{int(wrong.sum())} of {n_samples} points misclassified"
+                    ),
+                }
+            )
     initial_a = int(np.argmin(np.abs(np.array(ang) - 45.0)))
     initial_b = int(np.argmin(np.abs(np.array(bs) - 1.0)))
     return interactive_figure(
         frames,
         [
-            {"label": "direction of w (degrees)", "values": [f"{a:g}" for a in ang], "initial": initial_a},
+            {
+                "label": "direction of w (degrees)",
+                "values": [f"{a:g}" for a in ang],
+                "initial": initial_a,
+            },
             {"label": "bias b", "values": [f"{b:g}" for b in bs], "initial": initial_b},
         ],
         alt=(
@@ -180,8 +189,13 @@ def perceptron_boundary(
             {"s": 1, "x": rounded(X[y == 1, 0], 2), "y": rounded(X[y == 1, 1], 2)},
         ],
         name="perceptron_boundary",
-        source={"builder": "perceptron_boundary", "n_samples": n_samples, "seed": seed,
-                "angles": ang, "biases": bs},
+        source={
+            "builder": "perceptron_boundary",
+            "n_samples": n_samples,
+            "seed": seed,
+            "angles": ang,
+            "biases": bs,
+        },
         width=440,
         height=420,
     )
@@ -201,7 +215,8 @@ def mlp_training(
     """An MLP's decision boundary on noisy XOR, scrubbed through its training steps.
 
     A :func:`dlbook.models.mlp` with one tanh hidden layer is trained by full-batch
-    gradient descent on the cross-entropy of :func:`dlbook.data.xor` (10 jittered points per corner); at each
+    gradient descent on the cross-entropy of :func:`dlbook.data.xor` (10 jittered
+    points per corner); at each
     recorded step the figure keeps the line where the predicted probability of
     class 1 is one half, a coarse heat map of that probability, and the loss and
     training accuracy.
@@ -264,7 +279,8 @@ def mlp_training(
             loss_fn(model(X), y).backward()
             with torch.no_grad():  # one step of full-batch gradient descent
                 for p in model.parameters():
-                    p -= lr * p.grad
+                    if p.grad is not None:
+                        p.sub_(lr * p.grad)
             step += 1
         with torch.no_grad():
             logits = model(X)
@@ -275,14 +291,16 @@ def mlp_training(
         ys: list[Any] = []
         contour = ax.contour(gx, gy, p1, levels=[0.5])
         for path in contour.allsegs[0]:
-            xs += rounded(path[:, 0], 3) + [None]
-            ys += rounded(path[:, 1], 3) + [None]
+            xs += [*rounded(path[:, 0], 3), None]
+            ys += [*rounded(path[:, 1], 3), None]
         contour.remove()
-        frames.append({
-            "series": [{"s": 2, "x": xs, "y": ys}],
-            "grid": (2 * p1 - 1).round(2),
-            "text": f"step {target}: loss {loss:.3f}, training accuracy {100 * accuracy:.0f}%",
-        })
+        frames.append(
+            {
+                "series": [{"s": 2, "x": xs, "y": ys}],
+                "grid": (2 * p1 - 1).round(2),
+                "text": f"step {target}: loss {loss:.3f}, training accuracy {100 * accuracy:.0f}%",
+            }
+        )
     return interactive_figure(
         frames,
         [{"label": "training step", "values": [str(s) for s in st], "initial": 0}],
@@ -326,7 +344,7 @@ def approximation_width(
     f: Callable[[torch.Tensor], torch.Tensor] | None = None,
     n_points: int = 101,
 ) -> StaticHTML:
-    """A one-hidden-layer ReLU network's fit to a function on [-1, 1], and its error, as the width grows.
+    """A one-hidden-layer ReLU network's fit on [-1, 1] and its error, as the width grows.
 
     For each width, the network of :func:`dlbook.demos.approximation.width_sweep`
     (``method="knots"``: the interpolant through ``width + 1`` samples, the
@@ -381,15 +399,17 @@ def approximation_width(
         else:
             fit = _lstsq_fit(f, w, x)
             extra = []
-        frames.append({
-            "series": [
-                {"s": 1, "x": rounded(x, 3), "y": rounded(fit, 3)},
-                {"s": 2, "x": rounded(x, 3), "y": rounded((fit - target).abs(), 3)},
-                *extra,
-            ],
-            "text": f"width {w}: max error {max_err:.3g}, root-mean-square error {rms_err:.3g}",
-        })
-    lo = float(min(target.min(), 0.0)) - 0.3
+        frames.append(
+            {
+                "series": [
+                    {"s": 1, "x": rounded(x, 3), "y": rounded(fit, 3)},
+                    {"s": 2, "x": rounded(x, 3), "y": rounded((fit - target).abs(), 3)},
+                    *extra,
+                ],
+                "text": f"width {w}: max error {max_err:.3g}, root-mean-square error {rms_err:.3g}",
+            }
+        )
+    lo = min(float(target.min()), 0.0) - 0.3
     hi = float(target.max()) + 0.3
     styles: list[dict[str, Any]] = [
         {"kind": "line", "color": 5, "label": "target f", "line_width": 3},
@@ -413,12 +433,18 @@ def approximation_width(
         styles=styles,
         static=[{"s": 0, "x": rounded(x, 3), "y": rounded(target, 3)}],
         name="approximation_width",
-        source={"builder": "approximation_width", "widths": ws, "method": method,
-                "default_f": f is _bumpy},
+        source={
+            "builder": "approximation_width",
+            "widths": ws,
+            "method": method,
+            "default_f": f is _bumpy,
+        },
     )
 
 
-def _lstsq_fit(f: Callable[[torch.Tensor], torch.Tensor], width: int, x: torch.Tensor) -> torch.Tensor:
+def _lstsq_fit(
+    f: Callable[[torch.Tensor], torch.Tensor], width: int, x: torch.Tensor
+) -> torch.Tensor:
     """The ``"lstsq"`` network of :func:`width_sweep` (seed 0), evaluated at ``x``.
 
     ``width_sweep`` returns errors, not networks; this draws the same random hidden
@@ -493,7 +519,7 @@ def gradient_profile(
     inits: Sequence[str] = INIT_CHOICES,
     seed: int = 0,
 ) -> StaticHTML:
-    """Per-layer gradient norms of a deep MLP at initialisation, for a chosen activation and initialisation.
+    """Per-layer gradient norms of a deep MLP at initialisation, for a chosen activation and init.
 
     Every profile comes from :func:`dlbook.demos.gradients.vanishing_gradient_experiment`
     (one batch of the circles data, nothing trained); the chosen one is drawn in
@@ -517,7 +543,8 @@ def gradient_profile(
 
     Examples
     --------
-    >>> fig = gradient_profile(depth=4, width=8, activations=["tanh", "relu"], inits=["he", "xavier"])
+    >>> fig = gradient_profile(depth=4, width=8, activations=["tanh", "relu"],
+    ...                        inits=["he", "xavier"])
     >>> "ratio" in fig.html
     True
     """
@@ -538,8 +565,12 @@ def gradient_profile(
         names[arg] = list(values)
     seed = check_int("seed", seed, minimum=0)
     profiles = vanishing_gradient_experiment(
-        depths=depth, activations=names["activations"], inits=names["inits"],
-        width=width, n_samples=128, seed=seed,
+        depths=depth,
+        activations=names["activations"],
+        inits=names["inits"],
+        width=width,
+        n_samples=128,
+        seed=seed,
     )
     norms = [p.norms.double().clamp_min(1e-30).numpy() for p in profiles]
     layers = list(range(1, depth + 2))
@@ -547,13 +578,15 @@ def gradient_profile(
     hi = float(max(n.max() for n in norms))
     frames = []
     for p, n in zip(profiles, norms, strict=True):
-        frames.append({
-            "series": [{"s": 1, "x": layers, "y": [float(f"{v:.3g}") for v in n]}],
-            "text": (
-                f"{p.activation}, {p.init} initialisation: first-layer gradient norm "
-                f"{n[0]:.3g}, last layer {n[-1]:.3g}, ratio {p.ratio:.3g}"
-            ),
-        })
+        frames.append(
+            {
+                "series": [{"s": 1, "x": layers, "y": [float(f"{v:.3g}") for v in n]}],
+                "text": (
+                    f"{p.activation}, {p.init} initialisation: first-layer gradient norm "
+                    f"{n[0]:.3g}, last layer {n[-1]:.3g}, ratio {p.ratio:.3g}"
+                ),
+            }
+        )
     static = [{"s": 0, "x": layers, "y": [float(f"{v:.3g}") for v in n]} for n in norms]
     return interactive_figure(
         frames,
@@ -573,14 +606,26 @@ def gradient_profile(
         x_label="layer (1 = input)",
         y_label="gradient norm",
         styles=[
-            {"kind": "line", "color": 5, "label": "other choices", "line_width": 1, "opacity": 0.35},
+            {
+                "kind": "line",
+                "color": 5,
+                "label": "other choices",
+                "line_width": 1,
+                "opacity": 0.35,
+            },
             {"kind": "line", "color": 0, "label": "chosen", "line_width": 3},
         ],
         static=static,
         name="gradient_profile",
-        source={"builder": "gradient_profile", "depth": depth, "width": width, "seed": seed,
-                "activations": names["activations"], "inits": names["inits"],
-                "n_samples": 128},
+        source={
+            "builder": "gradient_profile",
+            "depth": depth,
+            "width": width,
+            "seed": seed,
+            "activations": names["activations"],
+            "inits": names["inits"],
+            "n_samples": 128,
+        },
     )
 
 
@@ -643,18 +688,24 @@ def optimizer_paths(
     bound = 10.0 * max(abs(w0[0]), abs(w0[1]), 1.0)
     for lr in lr_values:
         for mu in mu_values:
-            path, losses = descend(bowl, w0, lambda p: SGD(p, lr=lr, momentum=mu), steps=steps)
+
+            def make(p: list[torch.Tensor], lr: float = lr, mu: float = mu) -> SGD:
+                return SGD(p, lr=lr, momentum=mu)
+
+            path, losses = descend(bowl, w0, make, steps=steps)
             shown = path.double().clamp(-bound, bound).numpy()
             final = float(losses[-1])
-            frames.append({
-                "series": [
-                    {"s": 1, "x": rounded(shown[:, 0], 3), "y": rounded(shown[:, 1], 3)},
-                ],
-                "text": (
-                    f"learning rate {lr:g}, momentum {mu:g}: loss after {steps} steps "
-                    f"{final:.3g}" + ("" if final < float(losses[0]) else " (diverging)")
-                ),
-            })
+            frames.append(
+                {
+                    "series": [
+                        {"s": 1, "x": rounded(shown[:, 0], 3), "y": rounded(shown[:, 1], 3)},
+                    ],
+                    "text": (
+                        f"learning rate {lr:g}, momentum {mu:g}: loss after {steps} steps "
+                        f"{final:.3g}" + ("" if final < float(losses[0]) else " (diverging)")
+                    ),
+                }
+            )
     half = 1.15 * abs(w0[0]) if w0[0] else 2.0
     height = max(1.15 * abs(w0[1]), half / 2)
     t = np.linspace(0, 2 * np.pi, 73)
@@ -662,8 +713,13 @@ def optimizer_paths(
     f0 = 0.5 * (w0[0] ** 2 + curvature * w0[1] ** 2) or 1.0  # the loss at the start
     for level in f0 * np.array([0.003, 0.01, 0.03, 0.1, 0.3, 1.0]):
         r = np.sqrt(2 * level)
-        contours.append({"s": 0, "x": rounded(r * np.cos(t), 3),
-                         "y": rounded(r * np.sin(t) / np.sqrt(curvature), 3)})
+        contours.append(
+            {
+                "s": 0,
+                "x": rounded(r * np.cos(t), 3),
+                "y": rounded(r * np.sin(t) / np.sqrt(curvature), 3),
+            }
+        )
     i_lr = int(np.argmin(np.abs(np.array(lr_values) - 0.05)))
     return interactive_figure(
         frames,
@@ -686,8 +742,14 @@ def optimizer_paths(
         ],
         static=contours,
         name="optimizer_paths",
-        source={"builder": "optimizer_paths", "lrs": lr_values, "momenta": mu_values,
-                "steps": steps, "start": w0, "curvature": curvature},
+        source={
+            "builder": "optimizer_paths",
+            "lrs": lr_values,
+            "momenta": mu_values,
+            "steps": steps,
+            "start": w0,
+            "curvature": curvature,
+        },
         width=520,
         height=360,
     )

@@ -48,7 +48,9 @@ def test_page_loads_the_renderer_once_and_stays_small(html_dir: Any, name: str) 
     docname = page_of(name)
     path = html_dir / f"{docname}.html"
     text = path.read_text(encoding="utf-8")
-    assert len(text.encode("utf-8")) < MAX_PAGE_BYTES, f"{docname}.html is {path.stat().st_size:,} bytes"
+    assert len(text.encode("utf-8")) < MAX_PAGE_BYTES, (
+        f"{docname}.html is {path.stat().st_size:,} bytes"
+    )
     scripts = re.findall(r'<script[^>]*src="([^"]*dlbook-figure\.js[^"]*)"', text)
     assert len(scripts) == 1, f"{docname} loads the renderer {len(scripts)} times"
     assert "window.dlbookFigure" not in text, "the renderer is inlined in the page"
