@@ -16,19 +16,23 @@ measures the queueing, not the work. :func:`time_function` therefore builds on
 On top of it, :func:`benchmark_matmul` and :func:`benchmark_training_step`
 report achieved floating-point operations per second (FLOP/s), and
 :func:`make_loader` and :func:`benchmark_transfer` show pinned host memory
-and non-blocking copies, and :func:`measure_memory` reads the GPU memory a
-function needs from PyTorch's CUDA allocator. Every table of timings should
+and non-blocking copies, :func:`measure_memory` reads the GPU memory a
+function needs from PyTorch's CUDA allocator, and :func:`profile_operations`
+says which operations the time goes to (``torch.profiler``). Every table of timings should
 say where it was measured: :func:`dlbook.devices.describe_machine` names the
 machine, and :func:`markdown_table` puts it in a caption.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import os
 import statistics
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +66,7 @@ __all__ = [
     "markdown_table",
     "matmul_flop",
     "measure_memory",
+    "profile_operations",
     "time_function",
 ]
 
@@ -139,12 +144,18 @@ def time_function(
     warmup: int = 1,
     min_run_time: float = 0.1,
     threads: int | None = None,
+    min_blocks: int = 1,
 ) -> Timing:
     """Time a function of no arguments with ``torch.utils.benchmark.Timer``.
 
     After ``warmup`` untimed calls, ``Timer.blocked_autorange`` times blocks of
     calls until ``min_run_time`` seconds have passed; the clock is read only
     after synchronising ``device``, so asynchronous GPU work is counted in full.
+    For a fast function ``blocked_autorange`` may spend all of ``min_run_time``
+    on one long block, which gives a median but no spread; ``min_blocks > 1``
+    sizes the blocks to about ``min_run_time / min_blocks`` seconds each and
+    times at least ``min_blocks`` of them, so that :attr:`Timing.iqr` means
+    something.
 
     Parameters
     ----------
@@ -161,6 +172,11 @@ def time_function(
     threads : int, optional
         PyTorch CPU threads to time with (``torch.set_num_threads`` for the
         duration, restored afterwards); ``None`` keeps the current number.
+    min_blocks : int, default 1
+        Timed blocks, at least. With the default, ``blocked_autorange`` chooses
+        the blocks; with more, each block takes about ``min_run_time /
+        min_blocks`` seconds and blocks are timed until both ``min_blocks`` and
+        ``min_run_time`` are reached.
 
     Returns
     -------
@@ -173,6 +189,8 @@ def time_function(
     >>> timing = time_function(lambda: A @ A, min_run_time=0.01)
     >>> timing.best > 0, timing.threads == torch.get_num_threads()
     (True, True)
+    >>> len(time_function(lambda: A @ A, min_run_time=0.01, min_blocks=5).times) >= 5
+    True
     """
     from torch.utils import benchmark
 
@@ -186,6 +204,7 @@ def time_function(
     threads = (
         torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
     )
+    min_blocks = check_int("min_blocks", min_blocks, minimum=1)
     for _ in range(warmup):
         fn()
     devices.synchronize(device)
@@ -195,10 +214,31 @@ def time_function(
         return time.perf_counter()
 
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=clock, num_threads=threads)
-    measurement = timer.blocked_autorange(min_run_time=min_run_time)
+    if min_blocks == 1:
+        measurement = timer.blocked_autorange(min_run_time=min_run_time)
+        per_call, number = list(measurement.times), int(measurement.number_per_run)
+    else:
+        per_call, number = _timed_blocks(timer, min_run_time, min_blocks)
     # A clock can read 0 for very fast calls; keep times positive for rates.
-    times = tuple(max(float(t), 1e-12) for t in measurement.times)
-    return Timing(times, device.type, threads, int(measurement.number_per_run))
+    times = tuple(max(float(t), 1e-12) for t in per_call)
+    return Timing(times, device.type, threads, number)
+
+
+def _timed_blocks(timer: Any, min_run_time: float, min_blocks: int) -> tuple[list[float], int]:
+    """Seconds per call in blocks of about ``min_run_time / min_blocks`` seconds each."""
+    target = min_run_time / min_blocks
+    number, took = 1, 0.0
+    while number < 10**9:  # grow the block until it is long enough to size it
+        took = float(timer.timeit(number).raw_times[0])
+        if took >= target / 10:
+            break
+        number *= 10
+    number = max(1, math.ceil(number * target / max(took, 1e-9)))
+    per_call: list[float] = []
+    start = time.perf_counter()
+    while len(per_call) < min_blocks or time.perf_counter() - start < min_run_time:
+        per_call.append(float(timer.timeit(number).times[0]))
+    return per_call, number
 
 
 def matmul_flop(n: int, k: int | None = None, m: int | None = None) -> int:
@@ -234,18 +274,25 @@ def matmul_flop(n: int, k: int | None = None, m: int | None = None) -> int:
 
 
 def linear_training_flop(model: nn.Module, batch_size: int) -> int:
-    """Approximate FLOP of one training step of a model's linear layers: 6 x weights x batch.
+    """FLOP of the matrix products of one training step of a model's linear layers.
 
-    The forward pass multiplies each example by every weight matrix
-    (2 FLOP per weight); the backward pass does it twice more, once for the
-    gradient with respect to the inputs and once for the weights. Biases,
-    activations, the loss and the optimiser are ignored: they cost little
-    next to the matrix products of a wide MLP.
+    The forward pass multiplies each example by every weight matrix, 2 FLOP
+    per weight. The backward pass computes each layer's weight gradient
+    (2 more per weight) and, for every layer but the first, the gradient with
+    respect to the layer's input (2 more): the first layer's input is the
+    data, which needs no gradient, and autograd does not compute it. A step
+    therefore costs ``4 x W_1 x batch + 6 x (other weights) x batch``, twice
+    the forward pass for the first layer and three times for every later
+    one. This is what ``torch.utils.flop_counter.FlopCounterMode`` counts for
+    an MLP whose first module is its first ``nn.Linear`` (the tests compare
+    the two). Biases, activations, the loss and the optimiser are ignored:
+    they cost little next to the matrix products of a wide MLP.
 
     Parameters
     ----------
     model : torch.nn.Module
-        Must contain at least one ``nn.Linear``.
+        Must contain at least one ``nn.Linear``; the first one (in the order
+        of ``model.modules()``) is taken to receive the data.
     batch_size : int
 
     Returns
@@ -255,15 +302,18 @@ def linear_training_flop(model: nn.Module, batch_size: int) -> int:
     Examples
     --------
     >>> linear_training_flop(nn.Linear(784, 256), batch_size=64)
-    77070336
+    51380224
+    >>> mlp = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    >>> linear_training_flop(mlp, batch_size=64) == (4 * 784 + 6 * 10) * 256 * 64
+    True
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {describe(model)}")
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
-    if weights == 0:
+    weights = [m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear)]
+    if not weights:
         raise ValueError("model must contain at least one nn.Linear layer, got none")
-    return 6 * weights * batch_size
+    return (4 * weights[0] + 6 * sum(weights[1:])) * batch_size
 
 
 def _check_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
@@ -445,9 +495,11 @@ def make_loader(
 ) -> DataLoader:
     """A ``DataLoader`` over tensors, with pinned memory when a CUDA device is present.
 
-    Pinned (page-locked) host memory can be copied to the GPU by DMA while the
-    GPU computes; together with ``tensor.to(device, non_blocking=True)`` the
-    copy of the next batch overlaps with the work on the current one.
+    Pinned (page-locked) host memory is copied to the GPU directly, by DMA;
+    with ``tensor.to(device, non_blocking=True)`` the call only queues the copy
+    and returns, so the host can prepare the next batch while it runs.
+    (Overlapping a copy with GPU computation as well needs a separate CUDA
+    stream: on the default stream the GPU runs them one after the other.)
 
     Parameters
     ----------
@@ -559,6 +611,112 @@ def benchmark_transfer(
         nbytes = source.numel() * source.element_size()
         rows.append({"pinned": pinned, "seconds": timing.best, "bytes_per_s": nbytes / timing.best})
     return rows
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to the null device meanwhile.
+
+    The profiler's C++ library logs a line when it starts and one when it
+    stops, below Python's ``sys.stderr``; in a notebook they would show up as
+    error output. In a script, whose ``sys.stderr`` is file descriptor 2, Python's
+    own warnings and prints to ``sys.stderr`` are silenced too while it lasts.
+    """
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 (an embedded interpreter): nothing to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def profile_operations(
+    fn: Callable[[], Any],
+    *,
+    calls: int = 5,
+    warmup: int = 1,
+    device: torch.device | str | None = None,
+) -> list[dict[str, Any]]:
+    """Profile calls of a function with ``torch.profiler`` and sum the time per operation.
+
+    After ``warmup`` untimed calls, ``calls`` calls run inside
+    ``torch.profiler.profile`` (CPU activity, and CUDA kernels on a CUDA
+    device), and the recorded events are summed per operation
+    (``key_averages``). The profiler's own log lines on the process's error
+    output are silenced.
+
+    Parameters
+    ----------
+    fn : callable
+        The work to profile, e.g. one training step.
+    calls : int, default 5
+        Profiled calls.
+    warmup : int, default 1
+        Calls before profiling (first-call costs are not what one wants to see).
+    device : torch.device or str, optional
+        Where ``fn`` computes (synchronised before the profile ends); ``None``
+        means the CPU.
+
+    Returns
+    -------
+    list of dict
+        One row per operation, most own CPU time first, with keys ``name``
+        (e.g. ``"aten::mm"``), ``calls`` (in all profiled calls),
+        ``self_cpu_s`` (CPU seconds spent in the operation itself, not in the
+        operations it calls), ``cpu_share`` (its share of the sum of
+        ``self_cpu_s``, so the shares add up to 1) and ``self_device_s`` (GPU
+        kernel seconds; 0 on the CPU).
+
+    Examples
+    --------
+    >>> A = torch.randn(64, 64)
+    >>> rows = profile_operations(lambda: A @ A, calls=3)
+    >>> [(row["name"], row["calls"]) for row in rows if row["name"] == "aten::mm"]
+    [('aten::mm', 3)]
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {describe(fn)}")
+    calls = check_int("calls", calls, minimum=1)
+    warmup = check_int("warmup", warmup, minimum=0)
+    device = as_available_device("device", device)
+    activities = [ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    for _ in range(warmup):
+        fn()
+    devices.synchronize(device)
+    with _quiet_native_stderr(), profile(activities=activities) as prof:
+        for _ in range(calls):
+            fn()
+        devices.synchronize(device)
+    events = list(prof.key_averages())
+    total = sum(e.self_cpu_time_total for e in events) or 1.0
+    rows = [
+        {
+            "name": e.key,
+            "calls": int(e.count),
+            "self_cpu_s": e.self_cpu_time_total / 1e6,
+            "cpu_share": e.self_cpu_time_total / total,
+            # named self_cuda_time_total before PyTorch 2.4
+            "self_device_s": getattr(
+                e, "self_device_time_total", getattr(e, "self_cuda_time_total", 0.0)
+            )
+            / 1e6,
+        }
+        for e in events
+    ]
+    return sorted(rows, key=lambda row: row["self_cpu_s"], reverse=True)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ __all__ = [
     "gaussian_cloud",
     "grid_cloud",
     "group_train_test_split",
+    "k_fold_split",
     "noisy_line",
     "noisy_sine",
     "one_hot",
@@ -341,6 +342,54 @@ def train_test_split(
     for a in arrays:
         out.extend([_take(a, train), _take(a, test)])
     return out
+
+
+def k_fold_split(
+    n_samples: int, k: int = 5, *, seed: int | None = None
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Row indices of k-fold cross-validation: ``k`` (training, validation) pairs.
+
+    The rows are shuffled once (the permutation of :func:`train_test_split`
+    for the same seed) and cut into ``k`` folds whose sizes differ by at most
+    one. Fold ``i`` is the validation part of pair ``i`` and the other folds
+    are its training part, so every row is validated exactly once.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows, >= 2.
+    k : int, default 5
+        Number of folds, from 2 to ``n_samples``.
+    seed : int, optional
+        Seed of the permutation.
+
+    Returns
+    -------
+    list of (Tensor, Tensor)
+        ``k`` pairs of int64 index tensors ``(train, validation)``.
+
+    Examples
+    --------
+    >>> folds = k_fold_split(10, k=3, seed=0)
+    >>> [(len(train), len(val)) for train, val in folds]
+    [(6, 4), (7, 3), (7, 3)]
+    >>> sorted(torch.cat([val for _, val in folds]).tolist()) == list(range(10))
+    True
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=2)
+    k = check_int("k", k, minimum=2)
+    if k > n_samples:
+        raise ValueError(f"k must be at most n_samples ({n_samples}), got {k}")
+    seed = check_seed("seed", seed)
+    order = np.random.default_rng(seed).permutation(n_samples)
+    folds = np.array_split(order, k)
+    return [
+        (
+            torch.from_numpy(np.concatenate(folds[:i] + folds[i + 1 :]).astype(np.int64)),
+            torch.from_numpy(folds[i].astype(np.int64)),
+        )
+        for i in range(k)
+    ]
 
 
 def group_train_test_split(

@@ -17,7 +17,7 @@ Every rank runs the same code, whoever started it:
 2. :func:`train_rank` moves the model to the rank's device, wraps it in
    ``DistributedDataParallel`` (with ``device_ids=[local_rank]`` on a GPU),
    serves the rank its shard of every batch with a ``DistributedSampler``
-   (:func:`shard_loader`), and trains with ``dl.train``.
+   (:func:`shard_loader`), and trains with the step of ``dl.train``.
 
 The real launcher is ``torchrun`` (``python -m torch.distributed.run``): the
 script :mod:`dlbook.demos.ddp_train` is started by it. From a notebook,
@@ -28,14 +28,18 @@ the same batches, in one process, without DDP.
 When is the result *exactly* the single-process one (up to the order of
 floating-point additions)? When the shards have equal size (the number of
 samples is a multiple of ``world_size``; otherwise ``DistributedSampler``
-repeats samples to even them out) and the loss of an example does not depend
-on the other examples of its batch or on random numbers. Batch
-normalisation breaks the first condition: each rank normalises with its own
-shard's statistics (``torch.nn.SyncBatchNorm`` computes them over the
-global batch, on GPUs), and DDP copies rank 0's running averages to the other
-ranks at every forward pass. Dropout breaks the second: each rank draws its
-own masks, which are not the masks one process would draw for the whole
-batch.
+repeats samples to even them out) and the loss of an example depends only
+on that example and the parameters, not on the other examples of its batch
+nor on random numbers. Batch normalisation breaks the second condition:
+each rank normalises with its own shard's statistics
+(``torch.nn.SyncBatchNorm`` computes them over the global batch, on GPUs),
+and DDP copies rank 0's running averages to the other ranks at every forward
+pass. Dropout breaks it too: each rank draws its own masks, which are not
+the masks one process would draw for the whole batch. So that the ranks do
+draw *different* masks, :func:`train_rank` seeds rank ``r``'s random number
+generator with ``seed + r``: forked processes would otherwise all inherit
+the parent's generator, and in spawned ones the CUDA generator starts from
+the same fixed default seed in every process.
 """
 
 from __future__ import annotations
@@ -65,7 +69,8 @@ from ._validation import (
     check_seed,
     describe,
 )
-from .training import train
+from .devices import module_device
+from .training import TrainingStep
 
 __all__ = [
     "RankInfo",
@@ -96,23 +101,41 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def default_start_method() -> str:
+def default_start_method(backend: str = "gloo") -> str:
     """How :func:`train_data_parallel` should start processes here: ``"fork"`` or ``"spawn"``.
 
     ``"fork"`` copies the running process and starts at once, but it is safe
-    only on Linux and only while this process has not initialised CUDA (a
-    CUDA context cannot be copied). On macOS, where Python itself defaults to
-    ``"spawn"``, system frameworks (Metal, which the MPS device runs on,
-    among them) are not safe to use in a forked child. Everywhere else the
-    answer is ``"spawn"``: fresh interpreters that import PyTorch (seconds).
+    only on Linux, only for children that do not use the GPU, and only while
+    this process has not touched CUDA (a CUDA context cannot be copied; even
+    ``torch.cuda.is_available()`` can leave state behind that breaks CUDA in a
+    forked child, unless ``PYTORCH_NVML_BASED_CUDA_CHECK=1`` is set). On
+    macOS, where Python itself defaults to ``"spawn"``, system frameworks
+    (Metal, which the MPS device runs on, among them) are not safe to use in a
+    forked child. Everywhere else, and always for ``backend="nccl"`` (whose
+    processes compute on GPUs), the answer is ``"spawn"``: fresh interpreters
+    that import PyTorch (seconds).
+
+    Parameters
+    ----------
+    backend : {"gloo", "nccl"}, default "gloo"
+        The backend the processes will use: ``"nccl"`` means GPUs, hence
+        ``"spawn"``.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
     >>> default_start_method() in ("fork", "spawn")
     True
+    >>> default_start_method("nccl")
+    'spawn'
     """
+    backend = check_choice("backend", backend, _BACKENDS)
     if (
-        sys.platform.startswith("linux")
+        backend == "gloo"
+        and sys.platform.startswith("linux")
         and "fork" in mp.get_all_start_methods()
         and not torch.cuda.is_initialized()
     ):
@@ -314,15 +337,24 @@ def shard_loader(
     )
 
 
-def _fit(model: nn.Module, loader: DataLoader, *, epochs: int, lr: float) -> list[torch.Tensor]:
-    """Plain SGD with ``dl.train``, one call per epoch so that the sampler reshuffles."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+def _fit(model: nn.Module, loader: DataLoader, *, epochs: int, lr: float) -> torch.Tensor:
+    """Plain SGD with the :class:`dlbook.training.TrainingStep` of ``dl.train``.
+
+    The loop is written out (rather than calling ``dl.train``) so that the
+    sampler reshuffles before every epoch (``set_epoch``) and no evaluation
+    pass runs in between; the step losses stay on the device until the end.
+    """
+    device = module_device(model)
+    model.train()
+    step = TrainingStep(model, torch.optim.SGD(model.parameters(), lr=lr))
     losses = []
     for epoch in range(epochs):
         loader.sampler.set_epoch(epoch)  # type: ignore[attr-defined]
-        history = train(model, loader, optimizer=optimizer, epochs=1)
-        losses.append(torch.tensor(history.step_loss, dtype=torch.float64))
-    return losses
+        for xb, yb in loader:
+            xb = xb.to(device, non_blocking=xb.is_pinned())
+            yb = yb.to(device, non_blocking=yb.is_pinned())
+            losses.append(step(xb, yb).loss)
+    return torch.stack(losses).double()
 
 
 def train_rank(
@@ -336,13 +368,17 @@ def train_rank(
     shuffle: bool = False,
     seed: int = 0,
 ) -> tuple[nn.Module, list[float]]:
-    """One rank's training, inside an initialised process group: ``dl.train`` on a DDP model.
+    """One rank's training, inside an initialised process group: plain SGD on a DDP model.
 
     The model is moved to ``info.device`` and wrapped in
     ``DistributedDataParallel`` (``device_ids=[local_rank]`` on a GPU), which
     copies rank 0's parameters to every rank and, during each ``backward``,
-    averages the gradients across ranks. Every rank must call this with the
-    same arguments.
+    averages the gradients across ranks; each step is the
+    :class:`dlbook.training.TrainingStep` of ``dl.train``. The rank's random
+    number generator is seeded with ``seed + rank`` first, so that random
+    layers such as dropout draw different masks on different ranks, and the
+    same masks in every run. Every rank must call this with the same
+    arguments.
 
     Parameters
     ----------
@@ -361,7 +397,8 @@ def train_rank(
     shuffle : bool, default False
         A new order every epoch, the same on all ranks.
     seed : int, default 0
-        Seed of the order.
+        Seed of the order (the same on every rank); rank ``r`` also seeds
+        ``torch.manual_seed(seed + r)``.
 
     Returns
     -------
@@ -378,6 +415,8 @@ def train_rank(
         raise TypeError(f"info must be a RankInfo (from init_from_env), got {describe(info)}")
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+    seed = check_int("seed", seed, minimum=0)
+    torch.manual_seed(seed + info.rank)  # dropout: different masks on different ranks
     on_gpu = info.device.type == "cuda"
     model.to(info.device)
     # device_ids: DDP's buckets and the all-reduce live on this rank's GPU.
@@ -393,7 +432,7 @@ def train_rank(
     )
     # Each step's loss is the mean over this rank's shard; DDP all-reduces the gradients
     # during backward, so every rank takes the same step as one process on the whole batch.
-    losses = torch.cat(_fit(ddp, loader, epochs=epochs, lr=lr)).to(info.device)
+    losses = _fit(ddp, loader, epochs=epochs, lr=lr)
     dist.all_reduce(losses)  # sum over ranks: one collective for the whole run
     return ddp, (losses / info.world_size).tolist()
 
@@ -488,7 +527,7 @@ def train_single_process(
     loader = shard_loader(
         TensorDataset(X, y), batch_size=batch_size, world_size=1, rank=0, shuffle=shuffle, seed=seed
     )
-    return model, torch.cat(_fit(model, loader, epochs=epochs, lr=lr)).tolist()
+    return model, _fit(model, loader, epochs=epochs, lr=lr).tolist()
 
 
 @dataclass(frozen=True)
@@ -583,8 +622,10 @@ def train_data_parallel(
     backend : {"gloo", "nccl"}, default "gloo"
         ``"gloo"`` trains on the CPU; ``"nccl"`` gives process ``k`` GPU ``k``.
     start_method : {"spawn", "fork", "forkserver"}, optional
-        How the processes start; ``None`` uses :func:`default_start_method`.
-        ``"fork"`` is refused once this process has initialised CUDA.
+        How the processes start; ``None`` uses
+        :func:`default_start_method` for ``backend`` (``"spawn"`` for nccl).
+        ``"fork"`` is refused with nccl and once this process has
+        initialised CUDA.
     epochs : int, default 5
     lr : float, default 0.1
     batch_size : int, optional
@@ -592,7 +633,8 @@ def train_data_parallel(
     shuffle : bool, default False
         A new order every epoch (the same on every rank).
     seed : int, default 0
-        Seed of the order.
+        Seed of the order; process ``r`` also seeds its random numbers with
+        ``seed + r`` (:func:`train_rank`).
 
     Returns
     -------
@@ -615,7 +657,7 @@ def train_data_parallel(
     )
     backend = check_choice("backend", backend, _BACKENDS)
     if start_method is None:
-        start_method = default_start_method()
+        start_method = default_start_method(backend)
     check_choice("start_method", start_method, ("spawn", "fork", "forkserver"))
     if start_method not in mp.get_all_start_methods():
         raise ValueError(f"start_method {start_method!r} is not available on this platform")
@@ -625,6 +667,11 @@ def train_data_parallel(
         rank_device("nccl", world_size - 1)  # one GPU per process, or a ValueError
         if not dist.is_nccl_available():
             raise ValueError("backend='nccl' is not available in this PyTorch build")
+    if start_method == "fork" and backend == "nccl":
+        raise ValueError(
+            "start_method='fork' cannot be used with backend='nccl': processes that use "
+            "the GPU must not be forked; use 'spawn' (the default for nccl)"
+        )
     if start_method == "fork" and torch.cuda.is_initialized():
         raise ValueError(
             "start_method='fork' cannot be used after this process initialised CUDA "

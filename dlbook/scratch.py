@@ -21,12 +21,16 @@ a model of your own built from the engine's layers reports all its parameters,
 trains and switches mode as a whole, and has a :meth:`Module.state_dict`. A
 module may be used several times in one forward pass: what each call stores
 for its backward pass is kept on a stack, and backward calls (made in reverse
-order, as reverse mode does) take them back one by one. :meth:`~dlbook.scratch.Module.to_torch`
+order, as reverse mode does) take them back one by one. A forward pass between a
+loss and its backward pass (on validation data, say) replaces what was stored; a
+backward call given the very array the loss's ``backward()`` returned knows which
+pass that loss saw, and raises ``RuntimeError`` rather than return wrong gradients. :meth:`~dlbook.scratch.Module.to_torch`
 and :func:`from_torch` convert to and from the equivalent ``torch.nn`` model.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import math
@@ -57,9 +61,11 @@ __all__ = [
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "Threshold",
     "check_gradients",
     "from_torch",
     "mlp",
@@ -123,6 +129,18 @@ def _batch(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
 #: Forward passes started from the outside (not from inside another module's forward).
 _PASSES = itertools.count(1)
 _DEPTH = 0
+#: The outputs of the latest outside forward passes and the gradients losses computed from
+#: them, each with the number of its pass: backward checks that the values a module stored
+#: come from the pass that produced the gradient it is given (matched by identity).
+_OUTPUTS: collections.deque[tuple[Any, int]] = collections.deque(maxlen=16)
+_GRADIENTS: collections.deque[tuple[Any, int]] = collections.deque(maxlen=16)
+
+
+def _pass_of(array: Any, registry: collections.deque[tuple[Any, int]]) -> int | None:
+    for candidate, number in reversed(registry):
+        if candidate is array:
+            return number
+    return None
 
 
 def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,7 +152,8 @@ def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
         if state.get("_recording") is not None:  # super().forward() inside a recorded call
             return forward(self, *args, **kwargs)
         global _DEPTH
-        if _DEPTH == 0:
+        outside = _DEPTH == 0
+        if outside:
             Module._current_pass = next(_PASSES)
         stack = state.setdefault("_saved", [])
         if stack and stack[-1][0] != Module._current_pass:
@@ -148,6 +167,8 @@ def _recorded_forward(forward: Callable[..., Any]) -> Callable[..., Any]:
             _DEPTH -= 1
             state["_recording"] = None
         stack.append((Module._current_pass, {name: state[name] for name in names}))
+        if outside:
+            _OUTPUTS.append((out, Module._current_pass))
         return out
 
     wrapper._records = True  # type: ignore[attr-defined]
@@ -168,6 +189,16 @@ def _replayed_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
                 f"{type(self).__name__}.backward() was called more often than its forward "
                 "pass: call the module on an input first, and backward once per call"
             )
+        if args:
+            origin = _pass_of(args[0], _GRADIENTS)
+            if origin is not None and origin != stack[-1][0]:
+                raise RuntimeError(
+                    f"{type(self).__name__}.backward() was given the gradient of a loss on "
+                    f"forward pass {origin}, but the values it stored come from a later "
+                    f"forward pass {stack[-1][0]} (for example on validation data), which "
+                    "replaced them: run backward before the next forward pass, or repeat "
+                    "the forward pass and the loss"
+                )
         _, saved = stack.pop()
         state.update(saved)  # the stored input and output of the matching call
         state["_replaying"] = True
@@ -935,6 +966,97 @@ class Sequential(Module):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
+class SiLU(_Elementwise):
+    """Sigmoid-weighted linear unit ``x * sigmoid(x)`` (also called swish).
+
+    Derivative ``s + x s (1 - s)`` with ``s = sigmoid(x)``; it is negative for
+    ``x`` below about -1.28, with its minimum -0.100 at about -2.40. Matches
+    ``torch.nn.SiLU``.
+
+    Examples
+    --------
+    >>> SiLU()(np.array([[0.0, 1.0]])).round(4)
+    array([[0.    , 0.7311]])
+    """
+
+    def function(self, x: np.ndarray) -> np.ndarray:
+        self._s = 0.5 * (1.0 + np.tanh(0.5 * x))  # sigmoid without overflow
+        return x * self._s
+
+    def derivative(self) -> np.ndarray:
+        s = 0.5 * (1.0 + np.tanh(0.5 * self._x))
+        return s + self._x * s * (1.0 - s)
+
+    def torch_module(self) -> nn.Module:
+        return nn.SiLU()
+
+
+class _TorchThreshold(nn.Module):
+    """The step ``1{x > 0}``; with ``straight_through`` the gradient of ``hardtanh``."""
+
+    def __init__(self, straight_through: bool) -> None:
+        super().__init__()
+        self.straight_through = straight_through
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        step = (x > 0).to(x.dtype)
+        if not self.straight_through:
+            return step
+        clipped = nn.functional.hardtanh(x)
+        return clipped + (step - clipped).detach()  # value of the step, gradient of hardtanh
+
+    def extra_repr(self) -> str:
+        return f"straight_through={self.straight_through}"
+
+
+class Threshold(_Elementwise):
+    """The perceptron's step ``1{x > 0}`` (0 at ``x = 0``).
+
+    Its true derivative is zero wherever it exists, so no gradient passes.
+    With ``straight_through=True`` the backward pass pretends the forward
+    was ``hardtanh`` and passes the gradient where ``|x| <= 1``: the
+    straight-through estimator used to train binarised networks.
+
+    Parameters
+    ----------
+    straight_through : bool, default False
+
+    Examples
+    --------
+    >>> step = Threshold()
+    >>> step(np.array([[-1.0, 0.0, 2.0]]))
+    array([[0., 0., 1.]])
+    >>> step.backward(np.ones((1, 3)))
+    array([[0., 0., 0.]])
+    >>> ste = Threshold(straight_through=True)
+    >>> _ = ste(np.array([[-3.0, 0.5]]))
+    >>> ste.backward(np.ones((1, 2)))
+    array([[0., 1.]])
+    """
+
+    def __init__(self, *, straight_through: bool = False) -> None:
+        if not isinstance(straight_through, bool):
+            raise TypeError(
+                f"straight_through must be True or False, got {describe(straight_through)}"
+            )
+        self.straight_through = straight_through
+
+    def function(self, x: np.ndarray) -> np.ndarray:
+        return (x > 0).astype(np.result_type(x.dtype, np.float32))
+
+    def derivative(self) -> np.ndarray:
+        x = self._x
+        if not self.straight_through:
+            return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float32))
+        return (np.abs(x) <= 1).astype(np.result_type(x.dtype, np.float32))
+
+    def extra_repr(self) -> str:
+        return f"straight_through={self.straight_through}" if self.straight_through else ""
+
+    def torch_module(self) -> nn.Module:
+        return _TorchThreshold(self.straight_through)
+
+
 def _floating(x: Any, name: str = "prediction") -> np.ndarray:
     """A floating array: float inputs keep their dtype, other inputs become float64."""
     x = _numbers(name, x)
@@ -946,7 +1068,24 @@ def _floating(x: Any, name: str = "prediction") -> np.ndarray:
 class _Loss:
     """A loss: calling it returns a float; ``backward()`` returns dL/d(prediction)."""
 
+    _pass: int | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        backward = cls.__dict__.get("backward")
+        if callable(backward):
+
+            @functools.wraps(backward)
+            def tagged(self: _Loss) -> np.ndarray:
+                grad = backward(self)
+                if self._pass is not None:  # the prediction was a model's output
+                    _GRADIENTS.append((grad, self._pass))
+                return grad
+
+            cls.backward = tagged  # type: ignore[method-assign]
+
     def __call__(self, prediction: np.ndarray, target: np.ndarray) -> float:
+        self._pass = _pass_of(prediction, _OUTPUTS)
         return self.forward(prediction, target)
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:  # pragma: no cover
@@ -1165,6 +1304,9 @@ def check_gradients(
     Uses the scalar ``L = sum(module(x) * R)`` for a fixed random ``R``, so
     ``dL/d(output) = R``. Returns the largest absolute difference between the
     analytic and numerical gradient for the input and for every parameter.
+    The module's parameters and buffers (batch norm's running statistics, which
+    the many forward passes move) are restored afterwards; each parameter's
+    ``grad`` holds the analytic gradient.
 
     Parameters
     ----------
@@ -1193,6 +1335,7 @@ def check_gradients(
         raise ValueError("x must be finite: finite differences of NaN or inf are meaningless")
     eps = check_float("eps", eps, minimum=0.0, strict_minimum=True)
     rng = np.random.default_rng(check_seed("seed", seed))
+    state = module.state_dict()
     out = module(x)
     if not np.isfinite(out).all():
         raise ValueError(
@@ -1211,6 +1354,7 @@ def check_gradients(
     numeric = {"input": numerical_gradient(objective, x, eps=eps)}
     for name, p in module.named_parameters():
         numeric[name] = numerical_gradient(objective, p.data, eps=eps)
+    module.load_state_dict(state)  # the many forward passes moved batch norm's statistics
     return {
         name: float(np.max(np.abs(analytic[name] - numeric[name]), initial=0.0))
         for name in analytic

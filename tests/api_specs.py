@@ -350,6 +350,14 @@ def check_gradients_ok(result: dict[str, float], kwargs: dict[str, Any]) -> None
     assert max(result.values()) < 1e-5, f"check_gradients reports {result}"
 
 
+def small_value_graph() -> Any:
+    """``a * b + a`` in the scalar engine, after its backward pass."""
+    a = dlbook.demos.backprop.Value(2.0, label="a")
+    out = a * dlbook.demos.backprop.Value(-1.0, label="b") + a
+    out.backward()
+    return out
+
+
 # --------------------------------------------------------------------- optim
 
 
@@ -735,10 +743,13 @@ SPECS: dict[str, Spec] = {
     ),
     "benchmark.linear_training_flop": Spec(
         args=lambda: {"model": model2(), "batch_size": 4},
+        # forward and weight gradient of every layer, the input gradient of all but the first
         reference=lambda model, batch_size: (
-            6
-            * batch_size
-            * sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+            batch_size
+            * sum(
+                (4 if i == 0 else 6) * m.weight.numel()
+                for i, m in enumerate(m for m in model.modules() if isinstance(m, nn.Linear))
+            )
         ),
     ),
     "benchmark.make_loader": Spec(
@@ -754,8 +765,13 @@ SPECS: dict[str, Spec] = {
             2 * n * (n if k is None else k) * (n if m is None else m)
         ),
     ),
+    "benchmark.profile_operations": Spec(
+        args=lambda: {"fn": lambda: torch.ones(2, 2) @ torch.ones(2, 2), "calls": 1, "warmup": 0},
+        cost=2,
+    ),
     "benchmark.time_function": Spec(
-        args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001}, cost=2
+        args=lambda: {"fn": lambda: None, "warmup": 0, "min_run_time": 0.001, "min_blocks": 3},
+        cost=2,
     ),
     # check
     "check.answer": Spec(
@@ -805,6 +821,7 @@ SPECS: dict[str, Spec] = {
         args=lambda: {"arrays": (X2(), y2()), "groups": [0, 0, 1, 1, 2, 2], "seed": 0},
         check=_split_check,
     ),
+    "data.k_fold_split": Spec(args=lambda: {"n_samples": 6, "k": 3, "seed": 0}),
     "data.train_test_split": Spec(
         args=lambda: {"arrays": (X2(), y2()), "seed": 0}, check=_split_check
     ),
@@ -1072,6 +1089,8 @@ SPECS: dict[str, Spec] = {
     "scratch.ReLU": elementwise(scratch.ReLU, torch.relu),
     "scratch.Sigmoid": elementwise(scratch.Sigmoid, torch.sigmoid),
     "scratch.Tanh": elementwise(scratch.Tanh, torch.tanh),
+    "scratch.SiLU": elementwise(scratch.SiLU, F.silu),
+    "scratch.Threshold": elementwise(scratch.Threshold, lambda t: (t > 0).to(t.dtype) + 0 * t),
     "scratch.Softmax": elementwise(scratch.Softmax, lambda t: torch.softmax(t, -1)),
     "scratch.Linear": Spec(call=scratch_linear, reference=ref_scratch_linear, also=("x",)),
     "scratch.Module": Spec(args=lambda: {"x": x43()}, call=composite, reference=ref_composite),
@@ -1183,6 +1202,9 @@ SPECS: dict[str, Spec] = {
         cost=2,
     ),
     # demos
+    "demos.approximation.folded_plane_network": Spec(
+        args=lambda: {"folds": 1, "weight": [[1.0, 0.0], [0.3, -1.0]], "bias": [-0.5, 0.2]}
+    ),
     "demos.approximation.relu_interpolant": Spec(
         args=lambda: {"knots_x": [0.0, 1.0, 2.0], "knots_y": [0.0, 1.0, 0.0]}
     ),
@@ -1209,6 +1231,14 @@ SPECS: dict[str, Spec] = {
         },
         cost=2,
     ),
+    "demos.backprop.Value": Spec(
+        args=lambda: {"data": 2.0, "label": "x"},
+        check=lambda v, kw: np.testing.assert_array_equal([v.data, v.grad], [kw["data"], 0.0]),
+    ),
+    "demos.backprop.plot_graph": Spec(args=lambda: {"root": small_value_graph()}),
+    "demos.backprop.finite_difference_errors": Spec(
+        args=lambda: {"epsilons": [1e-2, 1e-6], "n_in": 2, "n_out": 3}
+    ),
     "demos.backprop.two_one_one_step": Spec(
         args=lambda: {
             "x": (1.0, 0.0),
@@ -1229,6 +1259,19 @@ SPECS: dict[str, Spec] = {
     "demos.geometry.plot_layer_gallery": Spec(
         args=lambda: {"layers": {"doubled": lambda x: 2 * x}, "X": dlbook.data.grid_cloud(3)},
         cost=2,
+    ),
+    "demos.digits.gradient_histograms": Spec(
+        args=lambda: {"images": np.random.default_rng(0).random((3, 8, 8))}
+    ),
+    "demos.gradients.gradient_through_time": Spec(
+        args=lambda: {"length": 5, "hidden_size": 4, "n_samples": 8, "seeds": (0, 1)},
+        cost=2,
+    ),
+    "demos.gradients.signal_statistics": Spec(
+        args=lambda: {
+            "model": dlbook.models.deep_mlp(2, 2, width=4, depth=3, seed=0),
+            "X": torch.randn(8, 2, generator=torch.Generator().manual_seed(0)),
+        }
     ),
     "demos.gradients.plot_gradient_profiles": Spec(args=lambda: {"profiles": _profile()}),
     "demos.gradients.vanishing_gradient_experiment": Spec(
@@ -1265,6 +1308,13 @@ SPECS: dict[str, Spec] = {
     "demos.interactive_figures.softmax_temperature": Spec(
         args=lambda: {"logits": [1.0, 0.0], "n_steps": 2}, cost=5
     ),
+    "demos.regions.folding_network": Spec(args=lambda: {"folds": 2}),
+    "demos.regions.dead_unit_history": Spec(
+        args=lambda: {"model": model2(), "X": X2(), "y": y2(), "epochs": 2}
+    ),
+    "demos.logic.xor_from_random_starts": Spec(
+        args=lambda: {"hidden": 2, "seeds": [0, 1], "epochs": 3}
+    ),
     "demos.logic.find_threshold": Spec(args=lambda: {"targets": [0, 1, 1, 1]}),
     "demos.optimizers.descend": Spec(
         args=lambda: {
@@ -1282,6 +1332,9 @@ SPECS: dict[str, Spec] = {
         reference=lambda w, curvature=20.0: (
             0.5 * (T(w)[..., 0] ** 2 + curvature * T(w)[..., 1] ** 2)
         ),
+    ),
+    "demos.overfitting.bias_variance": Spec(
+        args=lambda: {"degrees": [0, 1], "n_train": 4, "n_datasets": 3, "n_points": 5}
     ),
     "demos.overfitting.plot_polynomial": Spec(
         args=lambda: {"coefficients": torch.tensor([0.0, 1.0])}
@@ -1301,6 +1354,7 @@ SPECS: dict[str, Spec] = {
     "demos.pitfalls.batch_dependence": Spec(
         args=lambda: {"model": dlbook.models.mlp([2, 4, 2], norm="batch", seed=0), "X": X2()}
     ),
+    "demos.pitfalls.dead_units": Spec(args=lambda: {"activation": "elu", "steps": 3}),
     "demos.pitfalls.prediction_spread": Spec(
         args=lambda: {
             "model": dlbook.models.mlp([2, 4, 2], dropout=0.5, seed=0),

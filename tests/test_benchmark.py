@@ -18,6 +18,7 @@ from dlbook.benchmark import (
     markdown_table,
     matmul_flop,
     measure_memory,
+    profile_operations,
     time_function,
 )
 
@@ -61,6 +62,23 @@ def test_time_function_runs_with_the_requested_threads():
     assert set(seen[1:]) == {1}  # the timed calls (the warm-up runs before the Timer)
 
 
+def test_time_function_times_at_least_min_blocks_blocks_of_equal_size():
+    calls = []
+    timing = time_function(lambda: calls.append(1), warmup=0, min_run_time=0.02, min_blocks=7)
+    assert len(timing.times) >= 7 and timing.number_per_run > 1  # a fast call: many per block
+    assert timing.iqr >= 0 and timing.best <= timing.median
+    # Every timed block ran number_per_run calls (the sizing calls come first).
+    assert len(calls) >= len(timing.times) * timing.number_per_run
+
+
+def test_time_function_with_min_blocks_measures_sleep():
+    import time
+
+    timing = time_function(lambda: time.sleep(0.005), warmup=0, min_run_time=0.03, min_blocks=5)
+    assert len(timing.times) >= 5 and timing.number_per_run <= 2  # blocks of about 6 ms
+    assert 0.004 < timing.median < 0.05
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -68,6 +86,7 @@ def test_time_function_runs_with_the_requested_threads():
         ({"fn": lambda: None, "min_run_time": 0}, ValueError, "min_run_time must be > 0"),
         ({"fn": lambda: None, "threads": 0}, ValueError, "threads must be a positive integer"),
         ({"fn": lambda: None, "warmup": -1}, ValueError, "warmup must be an integer >= 0"),
+        ({"fn": lambda: None, "min_blocks": 0}, ValueError, "min_blocks must be a positive"),
         ({"fn": lambda: None, "device": "gpu7"}, ValueError, "device must name a device"),
     ],
 )
@@ -91,11 +110,32 @@ def test_matmul_flop_counts_multiply_adds():
 
 def test_linear_training_flop():
     model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 3))
-    assert linear_training_flop(model, 4) == 6 * (200 + 60) * 4
+    # the first layer: forward and weight gradient; the second also its input gradient
+    assert linear_training_flop(model, 4) == (4 * 200 + 6 * 60) * 4
+    assert linear_training_flop(nn.Linear(10, 20), 4) == 4 * 200 * 4
     with pytest.raises(ValueError, match=r"at least one nn\.Linear"):
         linear_training_flop(nn.ReLU(), 4)
     with pytest.raises(TypeError, match="model must be"):
         linear_training_flop("mlp", 4)
+
+
+@pytest.mark.parametrize("sizes", [[784, 256, 256, 10], [20, 32, 3], [5, 7]])
+def test_linear_training_flop_is_what_the_flop_counter_counts(sizes):
+    # PyTorch's own count of one training step (the TrainingStep that dl.train takes)
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from dlbook.models import mlp
+    from dlbook.training import TrainingStep
+
+    model = mlp(sizes, seed=0)
+    step = TrainingStep(model, torch.optim.SGD(model.parameters(), lr=1e-3))
+    X, y = torch.randn(64, sizes[0]), torch.randint(0, sizes[-1], (64,))
+    with FlopCounterMode(display=False) as counter:
+        step(X, y)
+    assert linear_training_flop(model, 64) == counter.get_total_flops()
+    # the old count, 6 x weights x batch, is too high by the first layer's input gradient
+    weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    assert 6 * weights * 64 > counter.get_total_flops()
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -295,3 +335,36 @@ def test_compiled_training_step_on_cuda(cuda_device):
         model, batch_size=64, device=cuda_device, compiled=True, warmup=3, min_run_time=0.01
     )
     assert row["compiled"] is True and row["samples_per_s"] > 0
+
+
+def test_profile_operations_counts_the_calls_and_sums_to_one(capfd):
+    A = torch.randn(32, 32)
+    rows = profile_operations(lambda: torch.relu(A @ A), calls=4, warmup=1)
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["aten::mm"]["calls"] == 4 and by_name["aten::relu"]["calls"] == 4
+    assert sum(row["cpu_share"] for row in rows) == pytest.approx(1.0)
+    assert [row["self_cpu_s"] for row in rows] == sorted(
+        (row["self_cpu_s"] for row in rows), reverse=True
+    )
+    assert all(row["self_device_s"] == 0 for row in rows)  # the CPU has no kernels
+    assert capfd.readouterr().err == ""  # the profiler's log lines are silenced
+    import os
+
+    os.write(2, b"after\n")  # and the error output works again afterwards
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_profile_operations_errors():
+    with pytest.raises(TypeError, match="fn must be callable"):
+        profile_operations(3)
+    with pytest.raises(ValueError, match="calls must be a positive integer"):
+        profile_operations(lambda: None, calls=0)
+
+
+@pytest.mark.cuda
+def test_profile_operations_times_the_kernels_on_cuda(cuda_device):
+    A = torch.randn(256, 256, device=cuda_device)
+    rows = profile_operations(lambda: A @ A, calls=3, device=cuda_device)
+    mm = next(row for row in rows if row["name"] == "aten::mm")
+    assert mm["calls"] == 3
+    assert sum(row["self_device_s"] for row in rows) > 0  # the GPU's kernels are counted

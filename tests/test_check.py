@@ -150,6 +150,11 @@ numbers_to_round = st.floats(min_value=1e-7, max_value=1e8) | st.floats(
 )
 
 
+def _half_unit(x: float) -> float:
+    """Half a unit of the third significant figure of x, written out independently."""
+    return 0.5 * 10.0 ** (math.floor(math.log10(abs(x))) - 2)
+
+
 @given(numbers_to_round)
 def test_by_hand_accepts_every_three_figure_rounding(x):
     register("demo.by-hand", kind="close", by_hand=True, hint="h")(lambda: x)
@@ -158,24 +163,43 @@ def test_by_hand_accepts_every_three_figure_rounding(x):
         assert answer("demo.by-hand", rounded, quiet=True), (x, rounded)
         assert not answer("demo.by-hand", x * (1 + 6e-3), quiet=True)
         assert not answer("demo.by-hand", x * (1 - 6e-3), quiet=True)
+        # off by one and a half of its half unit: wrong in the third figure
+        assert not answer("demo.by-hand", x + 1.5 * _half_unit(x), quiet=True)
+        assert not answer("demo.by-hand", x - 1.5 * _half_unit(x), quiet=True)
     finally:
         unregister("demo.by-hand")
 
 
 @given(st.lists(numbers_to_round, min_size=1, max_size=6))
-def test_by_hand_vectors_accept_each_entry_rounded_or_the_decimals_of_the_largest(xs):
+def test_by_hand_vectors_judge_each_entry_by_its_own_third_figure(xs):
     register("demo.by-hand-vector", kind="close", by_hand=True, hint="h")(lambda: np.array(xs))
     try:
         each = [float(f"{x:.3g}") for x in xs]
         assert answer("demo.by-hand-vector", each, quiet=True)
         largest = max(abs(x) for x in xs)
-        decimals = 2 - math.floor(math.log10(largest))
-        assert answer("demo.by-hand-vector", [round(x, decimals) for x in xs], quiet=True)
-        off = list(xs)
-        off[-1] += 6e-3 * largest
+        smallest = min(range(len(xs)), key=lambda i: abs(xs[i]))
+        off = list(each)
+        # beyond its own half unit and beyond the noise slack 1e-6 * max|x|
+        off[smallest] = xs[smallest] + 1.5 * _half_unit(xs[smallest]) + 2e-6 * largest
         assert not answer("demo.by-hand-vector", off, quiet=True)
     finally:
         unregister("demo.by-hand-vector")
+
+
+def test_by_hand_entries_of_different_sizes_are_not_judged_by_the_largest(demo):
+    demo("demo.mixed", lambda: np.array([100.0, 0.123]), kind="close", by_hand=True)
+    demo("demo.fifty-one", lambda: 51.0, kind="close", by_hand=True)
+    demo("demo.zero", lambda: np.array([1.0, 1e-9, 0.0]), kind="close", by_hand=True)
+    assert answer("demo.mixed", [100, 0.123], quiet=True)
+    assert not answer("demo.mixed", [100, 0.5], quiet=True)  # within 5e-3 * 100
+    assert not answer("demo.mixed", [100, 0.124], quiet=True)
+    assert not answer("demo.mixed", [100.6, 0.123], quiet=True)
+    assert answer("demo.fifty-one", 51.0, quiet=True)
+    assert answer("demo.fifty-one", 51.04, quiet=True)
+    assert not answer("demo.fifty-one", 51.2, quiet=True)  # within 5e-3 * 51
+    assert not answer("demo.fifty-one", 50.9, quiet=True)
+    assert answer("demo.zero", [1.0, 0.0, 0.0], quiet=True)  # 1e-9: noise next to 1
+    assert not answer("demo.zero", [1.0, 0.0, 0.001], quiet=True)
 
 
 def test_the_examples_of_the_tolerance_policy(demo):
@@ -191,7 +215,7 @@ def test_the_examples_of_the_tolerance_policy(demo):
     assert answer("demo.ln", 1.61, quiet=True)
     assert not answer("demo.ln", 1.62, quiet=True)
     assert not answer("demo.ln", 1.6, quiet=True)
-    assert answer("demo.p", [0.659, 0.242, 0.099], quiet=True)
+    assert not answer("demo.p", [0.659, 0.242, 0.099], quiet=True)  # two figures of 0.0986
     assert answer("demo.p", [0.659, 0.242, 0.0986], quiet=True)
     assert not answer("demo.p", [0.65, 0.25, 0.1], quiet=True)
     assert answer("demo.computed", 1.6094379, quiet=True)

@@ -456,3 +456,32 @@ def test_grid_and_gaussian_clouds() -> None:
     a, b = data.gaussian_cloud(50, seed=3), data.gaussian_cloud(50, seed=3)
     np.testing.assert_array_equal(a, b)
     assert abs(a[:, 0].mean() - 1.0) < 0.6
+
+
+@given(n=st.integers(2, 40), k=st.integers(2, 40), seed=st.integers(0, 10))
+def test_k_fold_split_validates_every_row_exactly_once(n, k, seed):
+    if k > n:
+        with pytest.raises(ValueError, match=f"k must be at most n_samples \\({n}\\), got {k}"):
+            data.k_fold_split(n, k, seed=seed)
+        return
+    folds = data.k_fold_split(n, k, seed=seed)
+    assert len(folds) == k
+    validated = torch.cat([val for _, val in folds])
+    assert sorted(validated.tolist()) == list(range(n))  # a partition of the rows
+    sizes = [len(val) for _, val in folds]
+    assert max(sizes) - min(sizes) <= 1
+    for rows, val in folds:
+        assert rows.dtype == torch.int64 and len(rows) + len(val) == n
+        assert not set(rows.tolist()) & set(val.tolist())
+
+
+def test_k_fold_split_shuffles_like_train_test_split_and_repeats_with_its_seed():
+    first = data.k_fold_split(12, 4, seed=3)
+    again = data.k_fold_split(12, 4, seed=3)
+    assert all(torch.equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
+    _, test = data.train_test_split(torch.arange(12), test_size=3, seed=3)
+    assert torch.equal(first[0][1], test)  # the first fold is the same permutation's head
+    with pytest.raises(ValueError, match="k must be an integer >= 2, got 1"):
+        data.k_fold_split(12, 1)
+    with pytest.raises(TypeError, match="n_samples must be an integer"):
+        data.k_fold_split(12.0, 3)

@@ -136,6 +136,84 @@ def test_default_start_method(monkeypatch):
     assert default_start_method() == "spawn"  # a CUDA context cannot be forked
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
     assert default_start_method() == ("fork" if FORK else "spawn")
+    assert default_start_method("gloo") == default_start_method()
+    # GPU processes are never forked, even before this process touched CUDA
+    assert default_start_method("nccl") == "spawn"
+    with pytest.raises(ValueError, match="backend must be one of"):
+        default_start_method("mpi")
+
+
+def test_nccl_starts_its_processes_with_spawn_by_default(data, monkeypatch):
+    # Without a GPU here: pretend there are enough, and catch the start of the processes.
+    import dlbook.distributed as distributed
+
+    started = []
+
+    def start_processes(fn, *, args, nprocs, join, start_method):
+        started.append(start_method)
+        raise RuntimeError("not started")
+
+    monkeypatch.setattr(distributed, "rank_device", lambda backend, rank: torch.device("cuda", 0))
+    monkeypatch.setattr(torch.distributed, "is_nccl_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    monkeypatch.setattr(mp, "start_processes", start_processes)
+    with pytest.raises(RuntimeError, match="not started"):
+        train_data_parallel(nn.Linear(2, 2), *data, backend="nccl")
+    with pytest.raises(RuntimeError, match="not started"):
+        train_data_parallel(nn.Linear(2, 2), *data, backend="gloo")
+    assert started == ["spawn", default_start_method("gloo")]
+    if FORK:
+        with pytest.raises(ValueError, match="cannot be used with backend='nccl'"):
+            train_data_parallel(nn.Linear(2, 2), *data, backend="nccl", start_method="fork")
+
+
+def _draw_after_training(rank, X, y, port, folder):
+    """One rank of test_ranks_draw_different_random_numbers: train, then draw a mask."""
+    import os
+
+    os.environ.update(
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE="2",
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )
+    info = init_from_env("gloo", timeout=60.0)
+    try:
+        model = dl.mlp([2, 8, 2], dropout=0.5, seed=0)
+        ddp, _ = train_rank(model, TensorDataset(X, y), info, epochs=1, batch_size=16, seed=3)
+        mask = torch.nn.functional.dropout(torch.ones(64), 0.5)  # the next mask of this rank
+        torch.save(mask, f"{folder}/{rank}.pt")
+        del ddp
+    finally:
+        import gc
+
+        gc.collect()
+        torch.distributed.destroy_process_group()
+
+
+@pytest.mark.skipif(not FORK, reason="the fork start method is not available here")
+def test_ranks_draw_different_random_numbers(data, tmp_path):
+    # Forked ranks inherit this process's generator: without a seed per rank (seed + rank)
+    # their dropout masks would be identical.
+    X, y = data
+    torch.manual_seed(0)
+    mp.start_processes(
+        _draw_after_training,
+        args=(X, y, free_port(), str(tmp_path)),
+        nprocs=2,
+        start_method="fork",
+    )
+    masks = [torch.load(tmp_path / f"{r}.pt", weights_only=True) for r in (0, 1)]
+    assert not torch.equal(masks[0], masks[1])
+    # and reproducibly: rank r's stream starts from seed + r = 3 + r
+    for r, mask in enumerate(masks):
+        torch.manual_seed(3 + r)
+        model = dl.mlp([2, 8, 2], dropout=0.5, seed=0)
+        loader = shard_loader(TensorDataset(X, y), batch_size=16, world_size=2, rank=r)
+        for xb, _ in loader:  # the masks drawn while training, one forward per step
+            model.train()(xb)
+        torch.testing.assert_close(torch.nn.functional.dropout(torch.ones(64), 0.5), mask)
 
 
 def test_rank_device():
@@ -259,9 +337,8 @@ def test_nccl_on_one_gpu_equals_the_cpu(data):
     X, y = data
     model = dl.mlp([2, 8, 2], seed=0)
     options = dict(epochs=2, lr=0.1, batch_size=16, shuffle=True, seed=1)
-    gpu, gpu_losses = train_data_parallel(
-        model, X, y, world_size=1, backend="nccl", start_method="spawn", **options
-    )
+    # no start_method: the default for nccl must be one that works with CUDA (spawn)
+    gpu, gpu_losses = train_data_parallel(model, X, y, world_size=1, backend="nccl", **options)
     cpu, cpu_losses = train_single_process(model, X, y, **options)
     assert gpu_losses == pytest.approx(cpu_losses, rel=1e-4, abs=1e-5)
     for a, b in zip(gpu.parameters(), cpu.parameters(), strict=True):

@@ -485,6 +485,36 @@ def test_evaluation_passes_without_backward_keep_nothing() -> None:
     assert len(layer.__dict__["_saved"]) == 1  # each new pass drops what the last one stored
 
 
+def test_a_forward_pass_between_the_loss_and_backward_is_an_error() -> None:
+    model = scratch.mlp([3, 4, 2], activation="tanh", seed=0)
+    loss_fn = CrossEntropyLoss()
+    x, x_val, y = _x(5, 3), _x(5, 3) + 1.0, np.array([0, 1, 0, 1, 1])
+    loss_fn(model(x), y)
+    grad = loss_fn.backward()
+    model(x_val)  # same batch size: without the check the weight gradients would be wrong
+    with pytest.raises(RuntimeError, match="values it stored come from a later forward pass"):
+        model.backward(grad)
+    # the usual order still works, and gives the gradients of a fresh pass
+    loss_fn(model(x), y)
+    model.zero_grad()
+    model.backward(loss_fn.backward())
+    first = model[0].weight.grad.copy()
+    model.zero_grad()
+    loss_fn(model(x), y)
+    model.backward(loss_fn.backward())
+    np.testing.assert_array_equal(model[0].weight.grad, first)
+
+
+def test_check_gradients_restores_batch_norm_statistics() -> None:
+    model = Sequential(Linear(3, 4, seed=0), BatchNorm1d(4))
+    before = model.state_dict()
+    check_gradients(model, _x(6, 3))
+    after = model.state_dict()
+    assert list(after) == list(before)
+    for name in before:
+        np.testing.assert_array_equal(after[name], before[name])
+
+
 def test_a_new_layer_written_like_the_others_needs_nothing_more() -> None:
     class Square(scratch.Module):  # stores its input in forward, reads it in backward
         def forward(self, x: np.ndarray) -> np.ndarray:

@@ -33,14 +33,15 @@ three significant figures moves it by at most half a unit of its third figure,
 ``5e-3 * |x|``. An answer ``a`` to a right answer ``x`` is therefore accepted
 when, entry by entry,
 
-    ``|a - x| <= 5e-3 * max|x| + 1e-12``
+    ``|a_i - x_i| <= 0.5 * 10**(e_i - 2) + 1e-6 * max|x| + 1e-12``
 
-where ``max|x|`` is the largest magnitude in the right answer (for a number,
-``|x|`` itself). This admits every entry rounded to three significant
-figures, and also every entry rounded to the decimals of the largest one, as
-probabilities are usually written (``0.659, 0.242, 0.099``); ``1e-12`` only
-absorbs floating-point noise around an exact zero. An answer off by more than
-0.5 % of the answer's scale gets "Not yet" and the hint.
+where ``e_i`` is the exponent of ``x_i`` as above (an exact zero gets no half
+unit) and ``max|x|`` is the largest magnitude in the right answer. Each entry
+is judged by its own third significant figure: ``51`` admits ``51.0`` but not
+``51.2``, and in ``(0.659, 0.242, 0.0986)`` the last entry must be given as
+``0.0986``. The two small terms only absorb floating-point noise, around an
+exact zero or in an entry that is zero up to the rounding of the others. An
+answer off by more than that gets "Not yet" and the hint.
 
 A scalar, a one-element vector and a ``(1, 1)`` matrix hold the same number and
 are accepted for one another; other shapes must match. A dtype that the

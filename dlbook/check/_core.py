@@ -23,10 +23,15 @@ Kind = Literal["exact", "close", "function", "shape"]
 DType = Literal["floating"]
 _ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
 
-#: Relative tolerance of an answer worked out by hand: rounding to three significant
-#: figures moves a number by at most half a unit of its third figure, which is at most
-#: 5e-3 of the number (see the module docstring of :mod:`dlbook.check`).
-BY_HAND_RTOL = 5e-3
+#: Significant figures of an answer worked out by hand: rounding an entry ``x`` to three
+#: significant figures moves it by at most half a unit of its third figure,
+#: ``0.5 * 10**(e - 2)`` with ``10**e <= |x| < 10**(e + 1)`` (see the module docstring
+#: of :mod:`dlbook.check`), and each entry is allowed exactly that.
+BY_HAND_FIGURES = 3
+#: Slack of a by-hand answer for floating-point noise, relative to the largest magnitude
+#: of the right answer: an entry that is zero up to rounding noise of the others (a
+#: float32 ``1e-9`` next to ``1.0``) may be answered with 0.
+BY_HAND_RTOL = 1e-6
 #: Absolute slack of a by-hand answer, for floating-point noise around an exact zero.
 BY_HAND_ATOL = 1e-12
 #: Default tolerances of an answer meant to be computed (a float, an array, a function).
@@ -99,8 +104,9 @@ class Exercise:
     rtol, atol : float
         Tolerances for ``"close"`` and ``"function"`` answers meant to be
         computed: ``|answer - right| <= atol + rtol * |right|`` entry by entry.
-        For by-hand answers they hold the rule's constants, applied to the
-        largest magnitude of the right answer.
+        For by-hand answers they hold the slack for floating-point noise,
+        ``atol + rtol * max|right|``, added to each entry's half unit of its
+        third significant figure.
     dtype : {"floating"}, optional
         A dtype the exercise asks for: ``"floating"`` accepts only tensors and
         arrays of a floating-point dtype.
@@ -334,6 +340,38 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"shape {tuple(shape)}" if shape else "a scalar"
 
 
+def _three_figures_tolerance(value: Any) -> np.ndarray:
+    """Half a unit of the third significant figure of each entry of ``value``.
+
+    Rounding an entry to three significant figures moves it by at most this much,
+    so an answer within it of the right answer, entry by entry, is right to
+    three significant figures. Exact zeros get 0 (they are judged by the slack
+    for floating-point noise alone).
+
+    Parameters
+    ----------
+    value : number, array, tensor or nested list of numbers
+        The right answer.
+
+    Returns
+    -------
+    array of float64, of the shape of ``value``
+
+    For instance 0.05 for 51, 5e-05 for 0.0986 and 0.005 for -2 (each times
+    ``1 + 1e-9``).
+    """
+    array = _as_array(value)
+    if array is None:
+        raise TypeError(f"value must be a number or an array of numbers, got {describe(value)}")
+    magnitude = np.abs(array)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+    half_unit = 0.5 * 10.0 ** (exponent - (BY_HAND_FIGURES - 1))
+    # 1e-9 of slack: a half-way rounding computed in binary floating point stays inside.
+    half_unit = half_unit * (1 + 1e-9)
+    return np.where((magnitude > 0) & np.isfinite(magnitude), half_unit, 0.0)
+
+
 def _compare_close(expected: Any, got: Any, exercise: Exercise) -> str | None:
     """Return None when ``got`` is close to ``expected``, else what is wrong."""
     want = _as_array(expected)
@@ -351,9 +389,10 @@ def _compare_close(expected: Any, got: Any, exercise: Exercise) -> str | None:
     if not np.all(np.isfinite(have)):
         return "it contains NaN or infinite values"
     if exercise.by_hand:
-        # Three significant figures of each entry, or the decimals of the largest one.
+        # Three significant figures of each entry, plus slack for floating-point noise.
         scale = float(np.max(np.abs(want))) if want.size else 0.0
-        bad = np.abs(have - want) > exercise.atol + exercise.rtol * scale
+        slack = exercise.atol + exercise.rtol * scale
+        bad = np.abs(have - want) > slack + _three_figures_tolerance(want)
     else:
         bad = ~np.isclose(have, want, rtol=exercise.rtol, atol=exercise.atol)
     if not bad.any():

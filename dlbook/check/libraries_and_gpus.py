@@ -72,7 +72,7 @@ def _saved_activations() -> float:
 @register(
     "libraries-and-gpus.leaky-split",
     kind="close",
-    rtol=1e-6,
+    by_hand=True,
     hint="For each test row, ask whether its patient id occurs among the training rows' ids.",
 )
 def _leaky_split() -> float:

@@ -59,6 +59,7 @@ def _gd_step(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, lr: float) -> to
 @register(
     "supervised-learning.stable-lr",
     kind="close",
+    by_hand=True,
     hint="Build the design matrix [1, x], take the largest eigenvalue lam of (2/n) X^T X "
     "(torch.linalg.eigvalsh) and return 2 / lam.",
 )

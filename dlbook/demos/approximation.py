@@ -28,6 +28,7 @@ from ..training import train
 
 __all__ = [
     "WidthSweep",
+    "folded_plane_network",
     "relu_interpolant",
     "sawtooth",
     "sawtooth_network",
@@ -216,6 +217,77 @@ def shallow_sawtooth(depth: int, *, dtype: torch.dtype = torch.float64) -> nn.Se
     depth = check_int("depth", depth, minimum=1)
     xs = torch.linspace(0.0, 1.0, 2**depth + 1, dtype=torch.float64)
     return relu_interpolant(xs, sawtooth(xs, depth), dtype=dtype)
+
+
+def folded_plane_network(
+    folds: int,
+    weight: Sequence[Sequence[float]] | np.ndarray | torch.Tensor,
+    bias: Sequence[float] | np.ndarray | torch.Tensor,
+    *,
+    dtype: torch.dtype = torch.float64,
+) -> nn.Sequential:
+    """A ReLU network on the unit square that folds it ``folds`` times, then cuts it with lines.
+
+    Each of the first ``folds`` hidden layers has four units and applies the
+    tent map :func:`tent_map` to both coordinates, which folds the square onto
+    itself along its two middle lines (four copies after one fold,
+    ``4**folds`` after all of them). The last hidden layer has one ReLU unit
+    per row of ``weight`` (the line ``weight[j] @ u + bias[j] = 0`` in the
+    folded coordinates ``u``); the output adds them up. With ``folds=0`` it is
+    a one-hidden-layer network whose units cut the square along those lines;
+    every fold repeats the pattern of lines in each copy.
+
+    Parameters
+    ----------
+    folds : int
+        Number of folding layers, at least 0.
+    weight : array of shape (H, 2)
+        One line per row; no row may be zero.
+    bias : array of shape (H,)
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Maps (n, 2) to (n, 1); ``4 * folds + H`` hidden units in all.
+
+    Examples
+    --------
+    >>> net = folded_plane_network(1, [[1.0, 0.0]], [-0.5])  # relu(t(x1) - 1/2)
+    >>> net(torch.tensor([[0.25, 0.0], [0.5, 0.9], [0.75, 0.3]], dtype=torch.float64)).ravel()
+    tensor([0.0000, 0.5000, 0.0000], dtype=torch.float64, grad_fn=<ViewBackward0>)
+    """
+    dtype = check_dtype("dtype", dtype)
+    folds = check_int("folds", folds, minimum=0)
+    w = as_tensor("weight", weight, ndim=2, dtype=torch.float64).cpu()
+    b = as_tensor("bias", bias, ndim=1, dtype=torch.float64).cpu()
+    if w.shape[1] != 2 or len(w) == 0:
+        raise ValueError(f"weight must have shape (H, 2) with H >= 1, got {tuple(w.shape)}")
+    if b.shape != (len(w),):
+        raise ValueError(f"bias must have shape ({len(w)},), got {tuple(b.shape)}")
+    if not bool(torch.isfinite(w).all() and torch.isfinite(b).all()):
+        raise ValueError("weight and bias must be finite")
+    if bool((w.abs().sum(dim=1) == 0).any()):
+        raise ValueError("weight must have no zero row: each row is the normal of a line")
+    # (2, 4): t(u_i) = 2 relu(u_i) - 4 relu(u_i - 1/2) from the four units of a fold
+    mix = torch.tensor([[2.0, -4.0, 0.0, 0.0], [0.0, 0.0, 2.0, -4.0]], dtype=torch.float64)
+    spread = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], dtype=torch.float64)
+    fold_bias = torch.tensor([0.0, -0.5, 0.0, -0.5], dtype=torch.float64)
+    layers: list[nn.Module] = []
+    for i in range(folds):
+        linear = nn.Linear(2 if i == 0 else 4, 4, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(spread if i == 0 else spread @ mix)  # (4, 2) or (4, 4)
+            linear.bias.copy_(fold_bias)
+        layers += [linear, nn.ReLU()]
+    cut = nn.Linear(2 if folds == 0 else 4, len(w), dtype=torch.float64)
+    out = nn.Linear(len(w), 1, dtype=torch.float64)
+    with torch.no_grad():
+        cut.weight.copy_(w if folds == 0 else w @ mix)  # the lines, in folded coordinates
+        cut.bias.copy_(b)
+        out.weight.fill_(1.0)
+        out.bias.zero_()
+    return nn.Sequential(*layers, cut, nn.ReLU(), out).to(dtype)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ otherwise), builds the same data and the same initial model, and trains it
 with ``DistributedDataParallel`` on its shard of every batch
 (:func:`dlbook.distributed.train_rank`). Rank 0 alone writes the result.
 
-:func:`launch` starts it from Python, which is how the chapter and the tests
-run it; :func:`reference` trains the same model on the same batches in one
-process.
+:func:`launch` starts it from Python with ``python -m torch.distributed.run``,
+which is how the tests run it (the chapter trains in processes of its own,
+with :func:`dlbook.distributed.train_data_parallel`); :func:`reference` trains
+the same model on the same batches in one process.
 """
 
 from __future__ import annotations

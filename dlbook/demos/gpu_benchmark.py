@@ -10,7 +10,9 @@ and commit the file. It holds the measurements (matrix products in
 float32, float16 and bfloat16; a training step of the book's MNIST-sized MLP
 in float32, with mixed precision and compiled with ``torch.compile``; the
 peak memory of those steps; host-to-GPU copies from pageable and pinned
-memory) and their provenance: when, on which machine (GPU, driver, CPU,
+memory), the same matrix products and training steps on the CPU of the same
+machine (float32 and bfloat16, for a comparison of the two processors), and
+their provenance: when, on which machine (GPU, driver, CPU,
 PyTorch and CUDA versions, from :func:`dlbook.devices.machine_info`), with
 which dlbook and command. :func:`load_recorded` reads every recording that
 ships with dlbook, and :func:`recorded_tables` formats one for the page.
@@ -92,6 +94,24 @@ def _step_memory(device: torch.device, dtype: torch.dtype | None, batch_size: in
     return measure_memory(lambda: step(X, y), device=device).peak
 
 
+def _cpu_rows(
+    *, quick: bool, min_run_time: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The CPU's matrix products and training steps, beside a GPU recording."""
+    cpu = torch.device("cpu")
+    sizes, batch_sizes = ([64, 128], [64]) if quick else ([256, 1024, 2048], [256, 4096])
+    matmul = benchmark_matmul(sizes, device=cpu, min_run_time=min_run_time)
+    model = mlp([784, 256, 256, 10], seed=0)
+    steps = [
+        benchmark_training_step(
+            model, batch_size=b, device=cpu, autocast_dtype=amp, min_run_time=min_run_time
+        )
+        for b in batch_sizes
+        for amp in (None, torch.bfloat16)
+    ]
+    return matmul, steps
+
+
 def record(
     device: torch.device | str = "cuda",
     *,
@@ -105,8 +125,10 @@ def record(
     Parameters
     ----------
     device : torch.device or str, default "cuda"
-        Where to measure; a CUDA device for a real recording (the CPU runs a
-        reduced set, for testing the script).
+        Where to measure; a CUDA device for a real recording, which then
+        also measures the matrix products and the training steps on this
+        machine's CPU (rows with ``device`` ``"cpu"``). The CPU alone runs a
+        reduced set, for testing the script.
     quick : bool, default False
         Small sizes and short timings: a test of the script, not a benchmark.
     min_run_time : float, default 0.2
@@ -178,6 +200,9 @@ def record(
     memory = []
     transfer = []
     if cuda:
+        cpu_matmul, cpu_steps = _cpu_rows(quick=quick, min_run_time=min_run_time)
+        matmul += cpu_matmul
+        steps += cpu_steps
         for amp in (None, low):
             precision = "float32" if amp is None else str(amp).removeprefix("torch.")
             peak = _step_memory(device, amp, batch_sizes[-1])
@@ -263,7 +288,8 @@ def recorded_tables(run: Mapping[str, Any]) -> str:
     -------
     str
         A table of the matrix products and one of the training steps (with
-        the peak memory of a step, when it was measured).
+        the peak memory of a step, when it was measured), each row naming
+        its device: the GPU's rows first, then those of the same machine's CPU.
 
     Examples
     --------
@@ -282,13 +308,20 @@ def recorded_tables(run: Mapping[str, Any]) -> str:
     ]
     first = markdown_table(
         matmul,
-        {"dtype": "{dtype}", "n": "{size}", "time (ms)": "{ms:.3f}", "TFLOP/s": "{tflops:.2f}"},
+        {
+            "device": "{device}",
+            "dtype": "{dtype}",
+            "n": "{size}",
+            "time (ms)": "{ms:.3f}",
+            "TFLOP/s": "{tflops:.3f}",
+        },
         caption=f"*Recorded matrix products* ({run['device']}: {source}).",
     )
     peaks = {(m["precision"], m["batch_size"]): m["peak_bytes"] for m in run.get("memory", [])}
     steps = []
     for r in run["training_step"]:
-        peak = peaks.get((r["precision"], r["batch_size"])) if not r["compiled"] else None
+        gpu = r["device"] == run["device"]
+        peak = peaks.get((r["precision"], r["batch_size"])) if gpu and not r["compiled"] else None
         steps.append(
             {
                 **r,
@@ -301,6 +334,7 @@ def recorded_tables(run: Mapping[str, Any]) -> str:
     second = markdown_table(
         steps,
         {
+            "device": "{device}",
             "batch": "{batch_size}",
             "precision": "{how}",
             "time per step (ms)": "{ms:.3f}",

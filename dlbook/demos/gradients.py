@@ -15,14 +15,36 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .._axes import get_axes
-from .._validation import as_available_device, check_choice, check_int, describe
-from ..data import circles
+from .._validation import (
+    as_available_device,
+    as_features,
+    check_choice,
+    check_features,
+    check_int,
+    describe,
+)
+from ..data import circles, first_symbol
 from ..diagnostics import gradient_norms
-from ..models import ACTIVATIONS, INITIALIZATIONS, NORMALIZATIONS, deep_mlp
+from ..models import (
+    ACTIVATIONS,
+    INITIALIZATIONS,
+    NORMALIZATIONS,
+    DeepMLP,
+    deep_mlp,
+    sequence_classifier,
+)
 
-__all__ = ["GradientProfile", "plot_gradient_profiles", "vanishing_gradient_experiment"]
+__all__ = [
+    "GradientProfile",
+    "SignalStatistics",
+    "gradient_through_time",
+    "plot_gradient_profiles",
+    "signal_statistics",
+    "vanishing_gradient_experiment",
+]
 
 
 @dataclass(frozen=True)
@@ -171,6 +193,154 @@ def vanishing_gradient_experiment(
     return profiles
 
 
+@dataclass(frozen=True)
+class SignalStatistics:
+    """The forward signal of a deep MLP, layer by layer, on one batch.
+
+    Every tensor has one entry per activation layer, from the input layer
+    (index 0) to the last hidden block.
+
+    Attributes
+    ----------
+    spread : Tensor of shape (depth,)
+        Across-sample standard deviation of each unit's activation input
+        (after normalisation, if any), averaged over the units: how much the
+        layer's input to the activation still depends on the example.
+    offset : Tensor of shape (depth,)
+        Root mean square over the units of each unit's mean activation input:
+        the part that is the same for every example.
+    rms : Tensor of shape (depth,)
+        Root mean square of the activations (outputs).
+    dead : Tensor of shape (depth,)
+        Fraction of units whose output is zero for every example of the batch.
+    """
+
+    spread: torch.Tensor
+    offset: torch.Tensor
+    rms: torch.Tensor
+    dead: torch.Tensor
+
+
+def signal_statistics(model: DeepMLP, X: torch.Tensor) -> SignalStatistics:
+    """Measure how the forward signal of a :func:`dlbook.models.deep_mlp` changes layer by layer.
+
+    One forward pass on ``X`` without gradients records, at every activation,
+    its input and output. The model's mode is left as it is (in training mode,
+    batch normalisation uses the batch's own statistics).
+
+    Parameters
+    ----------
+    model : DeepMLP
+        From :func:`dlbook.models.deep_mlp`.
+    X : Tensor of shape (batch, n_inputs)
+        At least two examples.
+
+    Returns
+    -------
+    SignalStatistics
+
+    Examples
+    --------
+    >>> from dlbook.models import deep_mlp
+    >>> stats = signal_statistics(deep_mlp(2, 2, depth=4, seed=0), torch.randn(64, 2))
+    >>> stats.spread.shape, bool((stats.dead >= 0).all())
+    (torch.Size([4]), True)
+    """
+    if not isinstance(model, DeepMLP):
+        raise TypeError(f"model must be a DeepMLP from dlbook.models.deep_mlp, got {describe(model)}")
+    X = as_features("X", X)
+    check_features("X", X, model.input.in_features)
+    if len(X) < 2:
+        raise ValueError(f"X must hold at least two examples, got {describe(X)}")
+    activations = [model.input_activation, *(block.activation for block in model.blocks)]
+    records: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def record(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        records.append((inputs[0].detach().double(), output.detach().double()))
+
+    handles = [a.register_forward_hook(record) for a in activations]
+    try:
+        with torch.no_grad():
+            model(X.to(model.input.weight.device, model.input.weight.dtype))
+    finally:
+        for handle in handles:
+            handle.remove()
+    spread = torch.stack([z.std(0).mean() for z, _ in records]).float()
+    offset = torch.stack([z.mean(0).pow(2).mean().sqrt() for z, _ in records]).float()
+    rms = torch.stack([h.pow(2).mean().sqrt() for _, h in records]).float()
+    dead = torch.stack([(h == 0).all(0).double().mean() for _, h in records]).float()
+    return SignalStatistics(spread.cpu(), offset.cpu(), rms.cpu(), dead.cpu())
+
+
+def gradient_through_time(
+    cell: str = "rnn",
+    *,
+    length: int = 100,
+    hidden_size: int = 32,
+    forget_bias: float = 1.0,
+    n_symbols: int = 4,
+    n_samples: int = 256,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+) -> torch.Tensor:
+    """How much the loss at the end of a sequence depends on each step's input, at initialisation.
+
+    For every seed a :func:`dlbook.models.sequence_classifier` is built and
+    one batch of :func:`dlbook.data.first_symbol` sequences (same seed) is
+    passed forward and backward. The result is the norm of ``dL/dx_t`` over
+    the batch and the features at every step ``t``, divided by its value at
+    the last step: the gradient that reaches step ``t`` through the
+    recurrence, relative to the step next to the loss.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm"}, default "rnn"
+    length : int, default 100
+        Steps per sequence.
+    hidden_size : int, default 32
+    forget_bias : float, default 1.0
+        Initial bias of the LSTM's forget gate (ignored for ``"rnn"``).
+    n_symbols : int, default 4
+    n_samples : int, default 256
+    seeds : sequence of int, default (0, 1, 2, 3, 4)
+
+    Returns
+    -------
+    Tensor of shape (len(seeds), length)
+        Row ``r`` belongs to ``seeds[r]``; column ``length - 1`` is 1.
+
+    Examples
+    --------
+    >>> ratios = gradient_through_time("rnn", length=20, seeds=(0, 1))
+    >>> ratios.shape, bool(ratios[:, 0].max() < ratios[:, -1].min())
+    (torch.Size([2, 20]), True)
+    """
+    check_choice("cell", cell, ("rnn", "lstm"))
+    length = check_int("length", length, minimum=1)
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (list, tuple, range)):
+        raise TypeError(f"seeds must be a list of non-negative integers, got {describe(seeds)}")
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    seed_list = [check_int("seeds", s, minimum=0) for s in seeds]
+    rows = []
+    for seed in seed_list:
+        X, y = first_symbol(n_samples, length=length, n_symbols=n_symbols, seed=seed)
+        model = sequence_classifier(
+            n_symbols,
+            n_symbols,
+            cell=cell,
+            hidden_size=hidden_size,
+            forget_bias=forget_bias,
+            seed=seed,
+        )
+        X = X.clone().requires_grad_(True)  # (n_samples, length, n_symbols)
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        assert X.grad is not None
+        norms = X.grad.double().norm(dim=(0, 2))  # (length,)
+        rows.append((norms / norms[-1]).float())
+    return torch.stack(rows)
+
+
 def plot_gradient_profiles(profiles: Sequence[GradientProfile], *, ax: Axes | None = None) -> Axes:
     """Plot per-layer gradient norms (log scale) against layer index, one line per profile.
 
@@ -205,6 +375,7 @@ def plot_gradient_profiles(profiles: Sequence[GradientProfile], *, ax: Axes | No
         values = profile.norms.cpu().numpy().clip(min=1e-30)
         ax.plot(layers, values, marker="o", markersize=3, label=profile.label)
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer (1 = nearest the input)")
     ax.set_ylabel(r"$\|\partial L / \partial W_l\|$")
     ax.legend(fontsize=8)

@@ -88,8 +88,10 @@ def plot_memory_order(t: torch.Tensor, *, ax: Axes | None = None, title: str | N
     values = t.detach().cpu()
     for i in range(rows):
         for j in range(cols):
-            shade = "white" if (i + j) % 2 else "0.93"
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1.0, 1.0, facecolor=shade, edgecolor="0.4"))
+            # Plain cells: only the values and the red path carry meaning.
+            ax.add_patch(
+                Rectangle((j - 0.5, i - 0.5), 1.0, 1.0, facecolor="white", edgecolor="0.4")
+            )
             value = values[i, j].item()
             text = f"{value:g}" if isinstance(value, float) else str(value)
             ax.text(j - 0.25, i - 0.25, text, ha="center", va="center", fontsize=10)

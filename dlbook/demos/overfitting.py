@@ -5,7 +5,9 @@
 reports the errors for several strengths of it; :func:`plot_polynomial` draws a
 fitted polynomial. :func:`selection_experiment` runs the whole procedure on one
 fresh data set: choose the degree, or the weight decay, on a validation set and
-score the choice once on a test set. The unregularised fits themselves are
+score the choice once on a test set. :func:`bias_variance` splits the expected test
+error of each degree into noise, squared bias and variance, measured over many
+resampled training sets. The unregularised fits themselves are
 :func:`dlbook.linear.polynomial_fit` and :func:`dlbook.linear.polynomial_predict`.
 """
 
@@ -30,9 +32,12 @@ from .._validation import (
 )
 from ..data import noisy_sine, polynomial_features, train_test_split
 from ..linear import mean_squared_error, polynomial_fit, polynomial_predict
+from ..seeding import make_generator
 
 __all__ = [
+    "BiasVariance",
     "Selection",
+    "bias_variance",
     "plot_polynomial",
     "polynomial_errors",
     "ridge_polynomial_fit",
@@ -356,4 +361,119 @@ def selection_experiment(
         test_error_max_degree=test[top],
         weight_decay=float(decays[chosen]),
         test_error_decayed=test_decay[chosen],
+    )
+
+
+@dataclass(frozen=True)
+class BiasVariance:
+    """The expected test error of polynomial fits, split as :func:`bias_variance` measures it.
+
+    Every tuple has one entry per degree, averaged over the evaluation inputs.
+
+    Attributes
+    ----------
+    degrees : tuple of int
+    bias_squared : tuple of float
+        Squared distance of the average fit (over the training sets) from the true function.
+    variance : tuple of float
+        Variance of the fit across training sets.
+    noise_variance : float
+        Variance of the noise on the targets, ``noise ** 2``: what no model removes.
+    test_error : tuple of float
+        Measured mean squared error of the fits on fresh noisy targets.
+    """
+
+    degrees: tuple[int, ...]
+    bias_squared: tuple[float, ...]
+    variance: tuple[float, ...]
+    noise_variance: float
+    test_error: tuple[float, ...]
+
+
+def bias_variance(
+    degrees: Sequence[int] = tuple(range(8)),
+    *,
+    n_train: int = 12,
+    n_datasets: int = 200,
+    noise: float = 0.25,
+    n_points: int = 100,
+    seed: int = 0,
+) -> BiasVariance:
+    """Measure noise, squared bias and variance of polynomial fits over resampled data sets.
+
+    Draws ``n_datasets`` training sets ``dlbook.data.noisy_sine(n_train, noise=noise)``
+    and fits a least-squares polynomial of each degree to each. At ``n_points``
+    evenly spaced inputs in [0, 1] (where the training inputs are drawn from) it
+    compares the fits with the true function ``sin(2 pi x)`` and with fresh noisy
+    targets, one per data set and input. For the average ``f_bar`` of the fits,
+    ``bias_squared`` is the mean of ``(f_bar - f) ** 2`` and ``variance`` the mean
+    variance of the fits around ``f_bar``; in expectation ``test_error`` equals
+    ``noise_variance + bias_squared + variance``, and the measured values agree
+    up to the sampling noise of the fresh targets.
+
+    Parameters
+    ----------
+    degrees : sequence of int, default 0 to 7
+        Each below ``n_train``.
+    n_train : int, default 12
+        Training points per data set.
+    n_datasets : int, default 200
+        Number of resampled training sets, >= 2.
+    noise : float, default 0.25
+        Standard deviation of the noise on the targets.
+    n_points : int, default 100
+        Evaluation inputs.
+    seed : int, default 0
+        Seed of the training sets and of the fresh targets.
+
+    Returns
+    -------
+    BiasVariance
+
+    Examples
+    --------
+    >>> bv = bias_variance([1, 3], n_datasets=50, seed=0)
+    >>> bv.bias_squared[0] > bv.bias_squared[1], bv.variance[0] < bv.variance[1]
+    (True, True)
+    """
+    n_train = check_int("n_train", n_train, minimum=1)
+    degrees = [
+        check_int(f"degrees[{i}]", d, minimum=0)
+        for i, d in enumerate(check_sequence("degrees", degrees))
+    ]
+    if not degrees:
+        raise ValueError("degrees must name at least one degree, got an empty sequence")
+    if max(degrees) >= n_train:
+        raise ValueError(
+            f"degrees must be below n_train ({n_train}) so that each fit is determined, "
+            f"got {max(degrees)}"
+        )
+    n_datasets = check_int("n_datasets", n_datasets, minimum=2)
+    noise = check_float("noise", noise, minimum=0.0, maximum=1e6)
+    n_points = check_int("n_points", n_points, minimum=1)
+    generator = make_generator(check_int("seed", seed, minimum=0))
+    grid = torch.linspace(0.0, 1.0, n_points, dtype=torch.float64)
+    truth = torch.sin(2 * torch.pi * grid)  # (n_points,)
+    seeds = torch.randint(0, 2**31 - 1, (n_datasets,), generator=generator).tolist()
+    fresh = truth + noise * torch.randn(
+        n_datasets, n_points, generator=generator, dtype=torch.float64
+    )
+    samples = [noisy_sine(n_train, noise=noise, seed=data_seed) for data_seed in seeds]
+    xs = torch.stack([x for x, _ in samples]).double()  # (n_datasets, n_train)
+    ys = torch.stack([y for _, y in samples]).double()
+    fits = torch.empty(len(degrees), n_datasets, n_points, dtype=torch.float64)
+    for k, degree in enumerate(degrees):  # every data set's least-squares fit at once
+        powers = torch.arange(degree + 1, dtype=torch.float64)
+        coefficients = torch.linalg.lstsq(xs[..., None] ** powers, ys[..., None]).solution
+        fits[k] = ((grid[:, None] ** powers) @ coefficients[..., 0].T).T  # (R, n_points)
+    average = fits.mean(dim=1)  # (degrees, n_points): f_bar
+    bias_squared = ((average - truth) ** 2).mean(dim=1)
+    variance = fits.var(dim=1, unbiased=False).mean(dim=1)
+    test_error = ((fresh - fits) ** 2).mean(dim=(1, 2))
+    return BiasVariance(
+        degrees=tuple(degrees),
+        bias_squared=tuple(bias_squared.tolist()),
+        variance=tuple(variance.tolist()),
+        noise_variance=noise**2,
+        test_error=tuple(test_error.tolist()),
     )

@@ -16,6 +16,10 @@ Three things go wrong in almost everyone's first PyTorch loops:
 A fourth, splitting rows at random when they come in groups, needs only data
 (:func:`dlbook.data.patient_data`) and the two splits of :mod:`dlbook.data`.
 
+A fifth is a property of an activation rather than of the loop: a ReLU unit
+whose input is negative on every example gets no gradient and stays silent
+(:func:`dead_units` measures it, and what leaky ReLU and ELU change).
+
 Every function works on a copy of the model where it would change it, so a
 demonstration never alters the model it is shown.
 """
@@ -45,6 +49,7 @@ from ..seeding import make_generator, seeded
 __all__ = [
     "accumulated_gradient",
     "batch_dependence",
+    "dead_units",
     "prediction_spread",
     "saved_tensor_bytes",
     "training_losses",
@@ -391,3 +396,94 @@ def saved_tensor_bytes(
     finally:
         model.train(was_training)
     return sum(storages.values())
+
+
+#: Activations accepted by :func:`dead_units`.
+DEAD_UNIT_ACTIVATIONS = ("relu", "leaky_relu", "elu")
+
+
+def dead_units(
+    activation: str,
+    *,
+    negative_slope: float = 0.01,
+    n_units: int = 16,
+    n_killed: int = 8,
+    n_samples: int = 100,
+    steps: int = 200,
+    lr: float = 0.5,
+    seed: int | None = 0,
+) -> tuple[int, int]:
+    """Silence some hidden units of a small network, train it, and count the silent units.
+
+    A network ``Linear(2, n_units) -> activation -> Linear(n_units, 1)`` is
+    drawn at random (weights uniform in [-1, 1]) for the two-class data of
+    :func:`dlbook.data.circles`. The biases of the first ``n_killed`` hidden
+    units are then lowered until each unit's input is below -0.1 on every
+    training point, as a large gradient step can do by accident. The network
+    is trained by full-batch gradient descent on the logistic loss. A unit
+    counts as *silent* when its input is at most 0 on every training point.
+    With ReLU a silent unit has zero gradient, so it stays silent; with leaky
+    ReLU and ELU a gradient still flows and it may come back.
+
+    Parameters
+    ----------
+    activation : {"relu", "leaky_relu", "elu"}
+    negative_slope : float, default 0.01
+        Slope of leaky ReLU for negative inputs (ignored otherwise), in (0, 1).
+    n_units : int, default 16
+    n_killed : int, default 8
+        Units silenced at the start, at most ``n_units``.
+    n_samples : int, default 100
+    steps : int, default 200
+    lr : float, default 0.5
+    seed : int or None, default 0
+        Seeds the data and the weights.
+
+    Returns
+    -------
+    (int, int)
+        Silent units before and after training.
+
+    Examples
+    --------
+    >>> dead_units("relu", steps=20)[0]
+    8
+    """
+    check_choice("activation", activation, DEAD_UNIT_ACTIVATIONS)
+    negative_slope = check_float("negative_slope", negative_slope, minimum=0.0, strict_minimum=True)
+    if negative_slope >= 1.0:
+        raise ValueError(f"negative_slope must be in (0, 1), got {negative_slope}")
+    n_units = check_int("n_units", n_units, minimum=1)
+    n_killed = check_int("n_killed", n_killed, minimum=0)
+    if n_killed > n_units:
+        raise ValueError(f"n_killed must be at most n_units={n_units}, got {n_killed}")
+    n_samples = check_int("n_samples", n_samples, minimum=2)
+    steps = check_int("steps", steps, minimum=0)
+    lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+    seed = check_seed("seed", seed)
+    from ..data import circles  # the data module imports nothing from the demos
+
+    gen = make_generator(seed)
+    X, y = circles(n_samples, seed=int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+    X, y = X.double(), y.double()
+    act = {"relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(negative_slope), "elu": nn.ELU()}
+    first, last = nn.Linear(2, n_units).double(), nn.Linear(n_units, 1).double()
+    with torch.no_grad():
+        for p in (first.weight, first.bias, last.weight, last.bias):
+            p.uniform_(-1.0, 1.0, generator=gen)
+        reach = (X @ first.weight.T)[:, :n_killed].max(dim=0).values  # (n_killed,)
+        first.bias[:n_killed] = -reach - 0.1  # input below -0.1 on every point
+    net = nn.Sequential(first, act[activation], last)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+
+    def silent() -> int:
+        with torch.no_grad():
+            return int((first(X) <= 0).all(dim=0).sum())
+
+    before = silent()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(net(X)[:, 0], y)
+        loss.backward()
+        optimizer.step()
+    return before, silent()

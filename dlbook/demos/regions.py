@@ -13,6 +13,7 @@ two-class model predicts class 1, which need not be one blob.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,12 +23,27 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from .._validation import as_tensor, check_int, check_model
-from ..models import hidden_activations
+from .._validation import (
+    as_tensor,
+    check_choice,
+    check_classification_data,
+    check_float,
+    check_int,
+    check_model,
+)
+from ..models import hidden_activations, mlp_from_parameters
 from ..plotting import _extent
-from ..training import predict_proba
+from ..training import predict_proba, train
 
-__all__ = ["RegionMap", "activation_regions", "class_pieces", "max_regions"]
+__all__ = [
+    "DeadUnitHistory",
+    "RegionMap",
+    "activation_regions",
+    "class_pieces",
+    "dead_unit_history",
+    "folding_network",
+    "max_regions",
+]
 
 
 @dataclass
@@ -87,6 +103,52 @@ def _inputs_of(model: torch.nn.Module, points: torch.Tensor) -> torch.Tensor:
     return points.to(device=parameter.device, dtype=parameter.dtype)
 
 
+def _arrangement_probes(
+    weight: np.ndarray, bias: np.ndarray, extent: Sequence[float]
+) -> np.ndarray:
+    """Points in every cell that the lines ``weight @ x + bias = 0`` cut from the window.
+
+    Every cell of the arrangement, cut to the window, is a convex polygon whose
+    corners are crossings of two lines, crossings of a line with the window's
+    edge, or corners of the window. Around each such point the cells meeting it
+    fill the wedges between the lines through it; one probe at a tiny distance
+    along the bisector of each wedge lands in each of those cells.
+    """
+    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    span = max(xmax - xmin, ymax - ymin)
+    keep = np.linalg.norm(weight, axis=1) > 0
+    W, c = weight[keep], bias[keep]
+    W, c = W / np.linalg.norm(W, axis=1, keepdims=True), c / np.linalg.norm(weight[keep], axis=1)
+    # the window's edges as lines too: x1 = xmin, x1 = xmax, x2 = ymin, x2 = ymax
+    edges_W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    edges_c = np.array([-xmin, -xmax, -ymin, -ymax])
+    all_W, all_c = np.concatenate([W, edges_W]), np.concatenate([c, edges_c])
+    corners = []
+    for i in range(len(all_W)):
+        for j in range(i + 1, len(all_W)):
+            A = np.stack([all_W[i], all_W[j]])
+            if abs(np.linalg.det(A)) < 1e-12:
+                continue  # parallel lines do not cross
+            corners.append(np.linalg.solve(A, -np.array([all_c[i], all_c[j]])))
+    tol = 1e-9 * span
+    probes = []
+    radius = 1e-6 * span
+    for v in corners:
+        if not (xmin - tol <= v[0] <= xmax + tol and ymin - tol <= v[1] <= ymax + tol):
+            continue
+        through = np.abs(all_W @ v + all_c) < tol  # the lines through this corner
+        directions = np.arctan2(all_W[through, 0], -all_W[through, 1])  # along each line
+        angles = np.sort(np.concatenate([directions, directions + np.pi]) % (2 * np.pi))
+        gaps = np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi]))
+        middles = angles + gaps / 2
+        probes.append(v + radius * np.stack([np.cos(middles), np.sin(middles)], axis=1))
+    if not probes:
+        return np.zeros((0, 2))
+    P = np.concatenate(probes)
+    inside = (P[:, 0] > xmin) & (P[:, 0] < xmax) & (P[:, 1] > ymin) & (P[:, 1] < ymax)
+    return P[inside]
+
+
 def activation_regions(
     model: torch.nn.Sequential,
     *,
@@ -97,11 +159,16 @@ def activation_regions(
 
     Each grid point gets the pattern of which hidden units are active
     (``h > 0``) in every hidden layer; points with the same pattern lie in one
-    region, where the network is one affine function of the input. For an MLP
-    the set of inputs with a given pattern is convex (an intersection of
-    half-planes), so each pattern is one connected region. Regions thinner
-    than the grid spacing can be missed, so the count is a lower bound on the
-    number of regions that meet the window.
+    region, where the network is one affine function of the input. For a
+    network with one hidden layer the set of inputs with a given pattern is a
+    convex cell of the arrangement of the hidden units' lines, so each pattern
+    is one region. Besides the grid, the patterns are also read at probe points
+    next to every crossing of two lines and of a line with the window's edge,
+    one in each wedge between the lines there: every cell that meets the
+    window has such a corner, so for one hidden layer the count is exact, even
+    for slivers thinner than the grid spacing. For deeper networks, whose
+    regions bend at the lines of later layers, the probes follow only the first
+    layer's lines and the count is a lower bound.
 
     Parameters
     ----------
@@ -116,7 +183,9 @@ def activation_regions(
     -------
     RegionMap
         ``labels`` numbers the regions from 0 in order of first appearance
-        along the grid's rows.
+        along the grid's rows; regions that only the probes found (slivers
+        between grid points) come last and appear in ``count`` but not in
+        ``labels``.
 
     Examples
     --------
@@ -130,18 +199,30 @@ def activation_regions(
         raise TypeError(f"model must be a torch.nn.Sequential MLP, got {type(net).__name__}")
     resolution = check_int("resolution", resolution, minimum=2)
     xs, ys, points = _grid(extent, resolution)
+    layer1 = next((m for m in net if isinstance(m, torch.nn.Linear)), None)
+    if layer1 is not None and layer1.in_features == 2:
+        weight = layer1.weight.detach().double().cpu().numpy()
+        bias = (
+            layer1.bias.detach().double().cpu().numpy()
+            if layer1.bias is not None
+            else np.zeros(layer1.out_features)
+        )
+        probes = torch.from_numpy(_arrangement_probes(weight, bias, extent))
+        points = torch.cat([points, probes])  # the grid first, then the probes
     with torch.no_grad():
-        layers = hidden_activations(net, _inputs_of(net, points))
+        # float64 for the probes, which sit a millionth of the window from a line
+        layers = hidden_activations(copy.deepcopy(net).cpu().double(), points.double())
     if not layers:
         raise ValueError("model must have at least one hidden layer")
-    pattern = torch.cat([h > 0 for h in layers], dim=1).cpu().numpy()  # (R * R, units)
+    pattern = torch.cat([h > 0 for h in layers], dim=1).cpu().numpy()  # (points, units)
     if pattern.shape[1] <= 62:  # one integer code per pattern: a fast 1-D unique
         pattern = pattern.astype(np.int64) @ (np.int64(1) << np.arange(pattern.shape[1]))
         _, first, inverse = np.unique(pattern, return_index=True, return_inverse=True)
     else:
         _, first, inverse = np.unique(pattern, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first))  # number the patterns by first appearance
-    labels = order[inverse.reshape(-1)].reshape(resolution, resolution).astype(np.int64)
+    on_grid = inverse.reshape(-1)[: resolution * resolution]
+    labels = order[on_grid].reshape(resolution, resolution).astype(np.int64)
     return RegionMap(count=len(first), labels=labels, xs=xs, ys=ys)
 
 
@@ -223,3 +304,156 @@ def class_pieces(
     inside = (prob > 0.5).reshape(resolution, resolution).cpu().numpy()
     labels, count = ndimage.label(inside)
     return RegionMap(count=int(count), labels=labels.astype(np.int64), xs=xs, ys=ys)
+
+
+@dataclass
+class DeadUnitHistory:
+    """Which hidden ReLU units are dead, epoch by epoch, during a training run.
+
+    Attributes
+    ----------
+    dead : list of bool Tensors, one of shape (epochs + 1, D_l) per hidden layer
+        ``dead[l][t, j]``: unit ``j`` of hidden layer ``l + 1`` is silent
+        (``h <= 0``) on every training example after ``t`` epochs (row 0:
+        before training).
+    first_layer_steps : Tensor of shape (epochs, D_1)
+        How far each unit of the first hidden layer moved in each epoch: the
+        norm of the change of its row of ``W_1`` and its bias.
+    """
+
+    dead: list[torch.Tensor]
+    first_layer_steps: torch.Tensor
+
+    def revived(self) -> list[torch.Tensor]:
+        """Per hidden layer, bool of shape (D_l,): dead after some epoch, alive after a later one."""
+        out = []
+        for d in self.dead:
+            alive_later = torch.flip(torch.cummax(torch.flip((~d).int(), [0]), 0).values, [0])
+            out.append((d[:-1] & alive_later[1:].bool()).any(dim=0))
+        return out
+
+
+def dead_unit_history(
+    model: torch.nn.Sequential,
+    X: Any,
+    y: Any,
+    *,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    epochs: int = 100,
+) -> DeadUnitHistory:
+    """Train a ReLU MLP full-batch, one :func:`dlbook.training.train` epoch at a time, and record its dead units.
+
+    The optimiser is built once and keeps its state (Adam's running averages)
+    across the epochs, so the run is the same as one call of
+    :func:`dlbook.training.train` with these settings. The model is trained in place.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        A ReLU MLP as built by :func:`dlbook.models.mlp`.
+    X : Tensor of shape (n_samples, n_features)
+    y : Tensor of shape (n_samples,), int64
+        Class labels.
+    optimizer : {"adam", "sgd"}, default "adam"
+    lr : float, default 0.01
+    epochs : int, default 100
+
+    Returns
+    -------
+    DeadUnitHistory
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dlbook.models import mlp
+    >>> X = torch.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> run = dead_unit_history(mlp([2, 3, 2], seed=0), X, torch.tensor([1, 1, 0, 0]), epochs=5)
+    >>> run.dead[0].shape, run.first_layer_steps.shape
+    (torch.Size([6, 3]), torch.Size([5, 3]))
+    """
+    net = check_model("model", model)
+    if not isinstance(net, torch.nn.Sequential):
+        raise TypeError(f"model must be a torch.nn.Sequential MLP, got {type(net).__name__}")
+    X, y = check_classification_data(X, y)
+    optimizer = check_choice("optimizer", optimizer, ("adam", "sgd"))
+    lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+    epochs = check_int("epochs", epochs, minimum=1)
+    layer1 = next((m for m in net if isinstance(m, torch.nn.Linear)), None)
+    if layer1 is None:
+        raise ValueError("model must have a torch.nn.Linear first layer, got none")
+    device = next(net.parameters()).device
+    X, y = X.to(device), y.to(device)
+
+    def snapshot() -> tuple[list[torch.Tensor], torch.Tensor]:
+        with torch.no_grad():
+            layers = hidden_activations(net, X)
+            rows = torch.cat([layer1.weight, layer1.bias[:, None]], dim=1).detach().cpu()
+        return [(h <= 0).all(dim=0).cpu() for h in layers], rows.clone()
+
+    dead0, rows0 = snapshot()
+    if not dead0:
+        raise ValueError("model must have at least one hidden layer")
+    opt_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    opt = opt_class(net.parameters(), lr=lr)
+    deads, steps, previous = [dead0], [], rows0
+    for _ in range(epochs):
+        train(net, X, y, optimizer=opt, epochs=1, batch_size=None, shuffle=False)
+        dead, rows = snapshot()
+        deads.append(dead)
+        steps.append((rows - previous).norm(dim=1))
+        previous = rows
+    per_layer = [torch.stack([d[i] for d in deads]) for i in range(len(dead0))]
+    return DeadUnitHistory(dead=per_layer, first_layer_steps=torch.stack(steps))
+
+
+def folding_network(folds: int, *, radius: float = 0.2) -> torch.nn.Sequential:
+    """A ReLU network on the plane whose every layer folds the plane onto itself.
+
+    Each fold maps every coordinate ``u`` to ``|u| - c``, with ``c = 1, 1/2,
+    1/4, ...`` for the first, second, third fold, which lays the four
+    quadrants of the current coordinates on top of each other. A ReLU layer of
+    four units computes one fold, since ``|u| = relu(u) + relu(-u)``. After
+    ``folds`` folds, a last layer of four units computes ``|u_1| + |u_2|``,
+    and the single output logit is ``radius - |u_1| - |u_2|``: positive on a
+    diamond in the folded coordinates, which is ``4 ** folds`` diamonds in
+    the input plane, centred on the points ``(a, b)`` with ``a`` and ``b``
+    among ``+-1 +- 1/2 +- ...`` (``folds`` terms).
+
+    Parameters
+    ----------
+    folds : int
+        Number of folds, at least 0; the network has ``folds + 1`` hidden
+        layers of four ReLU units.
+    radius : float, default 0.2
+        Half-diagonal of each diamond. For ``folds >= 1`` it must be below
+        ``2 ** (1 - folds)``, half the spacing of the smallest fold, so that
+        the diamonds do not touch.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        As built by :func:`dlbook.models.mlp_from_parameters`, with one logit.
+
+    Examples
+    --------
+    >>> net = folding_network(1)
+    >>> out = net(torch.tensor([[1.0, 1.0], [-1.0, 1.0], [0.0, 0.0]])).squeeze(1)
+    >>> [round(v, 3) for v in out.tolist()]  # inside, inside, outside the diamonds
+    [0.2, 0.2, -1.8]
+    """
+    folds = check_int("folds", folds, minimum=0)
+    radius = check_float("radius", radius, minimum=0.0, strict_minimum=True)
+    if folds >= 1 and radius >= 2.0 ** (1 - folds):
+        raise ValueError(
+            f"radius must be below {2.0 ** (1 - folds):g} for {folds} folds (the diamonds "
+            f"would touch), got {radius:g}"
+        )
+    split = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])  # u -> (u, -u)
+    merge = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])  # relu pairs -> |u|
+    layers = [(split, torch.zeros(4))]  # the first hidden layer: |x| from relu(x), relu(-x)
+    for k in range(1, folds + 1):
+        c = 2.0 ** (1 - k)  # 1, 1/2, 1/4, ...: u <- |u| - c, then split again
+        layers.append((split @ merge, split @ torch.full((2,), -c)))
+    layers.append((-torch.ones(1, 4), torch.tensor([radius])))  # radius - |u_1| - |u_2|
+    return mlp_from_parameters(layers, activation="relu")

@@ -339,9 +339,10 @@ def pocket_perceptron(
     ``shuffle`` a new random order every epoch, drawn in the same way), but it
     does not stop at a mistake-free epoch. Beside the last weights it keeps
 
-    - the **pocket** (Gallant, 1990, with his "ratchet"): after every update,
-      the new weights replace the pocketed ones only if they make fewer
-      training errors;
+    - the **pocket**, a simplified form of Gallant's (1990) "ratchet": after
+      every update, the new weights replace the pocketed ones only if they make
+      fewer training errors (Gallant's ratchet also asks for a longer run of
+      consecutive correct classifications);
     - the **average** of the weights after every visit of an example (the
       averaged perceptron, the simple form of Freund and Schapire's voted
       perceptron, 1999).

@@ -83,3 +83,30 @@ def test_errors() -> None:
         width_sweep(torch.sin, [2], method="magic")
     with pytest.raises(ValueError, match="widths must hold at least one width"):
         width_sweep(torch.sin, [])
+
+
+def test_folded_plane_network_repeats_its_lines_in_every_fold() -> None:
+    from dlbook.demos.approximation import folded_plane_network
+    from dlbook.demos.regions import activation_regions, max_regions
+
+    weight, bias = [[1.0, 0.3], [-0.4, 1.0], [0.8, -1.0]], [-0.55, -0.35, 0.1]
+    u = torch.rand(500, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    counts = []
+    for folds in range(3):
+        net = folded_plane_network(folds, weight, bias)
+        assert sum(m.out_features for m in net if isinstance(m, torch.nn.Linear)) - 1 == 4 * folds + 3
+        t = u
+        for _ in range(folds):  # the same function: the lines applied to the folded square
+            t = tent_map(t)
+        expected = torch.relu(t @ torch.tensor(weight).double().T + torch.tensor(bias)).sum(1)
+        with torch.no_grad():
+            torch.testing.assert_close(net(u)[:, 0], expected)
+        counts.append(activation_regions(net, extent=(0, 1, 0, 1), resolution=200).count)
+    assert counts[0] == max_regions(3) == 7  # three lines in general position inside the square
+    assert counts[1] > 3 * counts[0] and counts[2] > 3 * counts[1]  # each fold multiplies
+    with pytest.raises(ValueError, match=r"weight must have shape \(H, 2\)"):
+        folded_plane_network(1, [[1.0, 0.0, 0.0]], [0.0])
+    with pytest.raises(ValueError, match=r"bias must have shape \(1,\), got \(2,\)"):
+        folded_plane_network(1, [[1.0, 0.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="no zero row"):
+        folded_plane_network(1, [[0.0, 0.0]], [0.0])

@@ -70,6 +70,16 @@ def small_recording(created: str = "2026-01-02T03:04:05+00:00") -> dict:
                 "flop_per_s": 2e12,
                 "threads": 4,
             },
+            {
+                "device": "cpu",
+                "precision": "float32",
+                "compiled": False,
+                "batch_size": 256,
+                "seconds": 2e-3,
+                "samples_per_s": 256 / 2e-3,
+                "flop_per_s": 1e11,
+                "threads": 4,
+            },
         ],
         "memory": [{"precision": "float32", "batch_size": 256, "peak_bytes": 3 * 2**20}],
         "transfer": [],
@@ -95,9 +105,10 @@ def test_the_tables_name_the_machine_and_the_date(tmp_path):
         "4 PyTorch threads); PyTorch 2.9.0, CUDA 12.8, driver 570.1; recorded 2026-01-02)."
     )
     assert text.count(caption) == 2  # one caption per table
-    assert "| float32 | 1024 | 1.000 | 2.15 |" in text  # 2 n^3 FLOP in 1 ms
-    assert "| 256 | float32 | 0.200 | 1,280,000 | 1000.0 | 3.0 |" in text
-    assert "| 256 | float32, compiled | 0.100 | 2,560,000 | 2000.0 |  |" in text
+    assert "| cuda | float32 | 1024 | 1.000 | 2.147 |" in text  # 2 n^3 FLOP in 1 ms
+    assert "| cuda | 256 | float32 | 0.200 | 1,280,000 | 1000.0 | 3.0 |" in text
+    assert "| cuda | 256 | float32, compiled | 0.100 | 2,560,000 | 2000.0 |  |" in text
+    assert "| cpu | 256 | float32 | 2.000 | 128,000 | 100.0 |  |" in text  # no GPU memory
     with pytest.raises(TypeError, match="run must be a recording"):
         recorded_tables({"schema": 1})
 
@@ -154,11 +165,26 @@ def test_the_script_refuses_a_missing_gpu():
         record("cuda")
 
 
+def test_a_gpu_recording_has_cpu_rows_beside_it():
+    # What record() adds to a CUDA recording: the same measurements on the CPU.
+    from dlbook.demos.gpu_benchmark import _cpu_rows
+
+    matmul, steps = _cpu_rows(quick=True, min_run_time=0.01)
+    assert {(r["device"], r["size"]) for r in matmul} == {("cpu", 64), ("cpu", 128)}
+    assert [(r["device"], r["precision"]) for r in steps] == [
+        ("cpu", "float32"),
+        ("cpu", "bfloat16"),
+    ]
+
+
 @pytest.mark.cuda
 def test_a_quick_recording_on_cuda(cuda_device, tmp_path):
     run = record(cuda_device, quick=True, compile=False, min_run_time=0.01)
     assert run["machine"]["gpus"] and run["device"] == "cuda"
     assert {r["dtype"] for r in run["matmul"]} >= {"float32", "float16"}
+    # the CPU of the same machine, for the comparison
+    assert {r["device"] for r in run["matmul"]} == {"cuda", "cpu"}
+    assert {r["device"] for r in run["training_step"]} == {"cuda", "cpu"}
     assert [m["precision"] for m in run["memory"]] == ["float32", "float16"]
     assert all(m["peak_bytes"] > 0 for m in run["memory"])
     assert [t["pinned"] for t in run["transfer"]] == [False, True]

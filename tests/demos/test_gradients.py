@@ -76,3 +76,53 @@ def test_experiment_on_device_matches_cpu(device):
     cpu = vanishing_gradient_experiment(depths=6, activations="tanh", inits="xavier")
     dev = vanishing_gradient_experiment(depths=6, activations="tanh", inits="xavier", device=device)
     torch.testing.assert_close(dev[0].norms, cpu[0].norms, rtol=1e-3, atol=1e-6)
+
+
+def test_signal_statistics_show_the_input_dependence_vanish():
+    from dlbook.data import circles
+    from dlbook.demos.gradients import signal_statistics
+    from dlbook.models import deep_mlp
+
+    X, _ = circles(128, seed=0)
+    X = (X - X.mean(0)) / X.std(0)
+    plain = signal_statistics(deep_mlp(2, 2, depth=20, activation="sigmoid", seed=0), X)
+    batch = signal_statistics(deep_mlp(2, 2, depth=20, activation="sigmoid", norm="batch", seed=0), X)
+    assert plain.spread.shape == plain.rms.shape == plain.dead.shape == (20,)
+    # the across-sample spread collapses while the activations keep their size
+    assert plain.spread[-1] < 1e-6 * plain.spread[0] and plain.rms[-1] > 0.3
+    # batch normalisation standardises each unit over the batch: spread 1, offset 0
+    assert torch.allclose(batch.spread[1:], torch.ones(19), atol=0.02)
+    assert batch.offset[1:].abs().max() < 1e-4
+    relu = signal_statistics(deep_mlp(2, 2, depth=20, activation="relu", seed=0), X)
+    assert 0.2 < relu.dead[-1] <= 1 and plain.dead.max() == 0  # sigmoid units never output 0
+    # a unit that is zero for every example counts as dead; one on for some does not
+    model = deep_mlp(2, 2, width=3, depth=1, activation="relu", seed=0)
+    with torch.no_grad():
+        model.input.weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]]))
+        model.input.bias.copy_(torch.tensor([0.0, -10.0, 0.0]))
+    stats = signal_statistics(model, torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
+    assert stats.dead.tolist() == [pytest.approx(2 / 3)]
+    with pytest.raises(TypeError, match="model must be a DeepMLP"):
+        signal_statistics(torch.nn.Linear(2, 2), X)
+    with pytest.raises(ValueError, match="X must have shape"):
+        signal_statistics(model, torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="at least two examples"):
+        signal_statistics(model, torch.zeros(1, 2))
+
+
+def test_gradient_through_time_separates_rnn_and_lstm():
+    from dlbook.demos.gradients import gradient_through_time
+
+    rnn = gradient_through_time("rnn", length=40, seeds=(0, 1))
+    lstm = gradient_through_time("lstm", length=40, forget_bias=3.0, seeds=(0, 1))
+    assert rnn.shape == lstm.shape == (2, 40)
+    torch.testing.assert_close(rnn[:, -1], torch.ones(2))
+    assert rnn[:, 0].max() < 1e-6 and lstm[:, 0].min() > 1e-2
+    again = gradient_through_time("rnn", length=40, seeds=(0, 1))
+    torch.testing.assert_close(rnn, again)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        gradient_through_time("gru")
+    with pytest.raises(ValueError, match="seeds must not be empty"):
+        gradient_through_time(seeds=())
+    with pytest.raises(TypeError, match="seeds must be a list"):
+        gradient_through_time(seeds=3)

@@ -7,7 +7,10 @@ import torch
 from torch import nn
 
 from dlbook.data import binary_inputs
-from dlbook.demos.logic import find_threshold, xor_network
+from dlbook.data import xor
+from dlbook.demos.logic import find_threshold, xor_from_random_starts, xor_network
+from dlbook.models import mlp
+from dlbook.training import evaluate, train
 from dlbook.models import collapse_linear, count_parameters, hidden_activations
 
 CORNERS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -60,3 +63,32 @@ def test_xor_network_layout_and_fresh_copies():
 def test_xor_network_is_not_linear():
     with pytest.raises(TypeError, match="nonlinear layer does not collapse"):
         collapse_linear(xor_network())
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_each_start_is_the_run_of_dl_train(seed):
+    runs = xor_from_random_starts(4, seeds=[7, seed], epochs=120)
+    net = mlp([2, 4, 2], seed=seed)
+    train(net, *xor(), lr=0.05, epochs=120)
+    scores = evaluate(net, *xor())
+    torch.testing.assert_close(runs.loss[1], torch.tensor(scores["loss"]), atol=1e-4, rtol=1e-3)
+    assert bool(runs.solved[1]) == (scores["accuracy"] == 1.0)
+
+
+def test_wide_layers_learn_xor_more_often_than_two_units():
+    narrow = xor_from_random_starts(2, seeds=range(30))
+    wide = xor_from_random_starts(8, seeds=range(30))
+    assert 0.0 < narrow.rate < wide.rate
+    assert bool((wide.loss[wide.solved] < 0.1).all())
+    assert narrow.seeds == list(range(30)) and narrow.solved.dtype == torch.bool
+
+
+def test_xor_from_random_starts_rejects_bad_input():
+    with pytest.raises(ValueError, match="hidden"):
+        xor_from_random_starts(0)
+    with pytest.raises(ValueError, match="seeds"):
+        xor_from_random_starts(2, seeds=[])
+    with pytest.raises(TypeError, match="seeds"):
+        xor_from_random_starts(2, seeds="abc")
+    with pytest.raises(ValueError, match="lr"):
+        xor_from_random_starts(2, lr=-1.0)

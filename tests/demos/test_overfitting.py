@@ -11,6 +11,7 @@ import torch
 
 from dlbook import data, linear
 from dlbook.demos.overfitting import (
+    bias_variance,
     plot_polynomial,
     polynomial_errors,
     ridge_polynomial_fit,
@@ -94,3 +95,31 @@ def test_selection_experiment_chooses_on_validation_and_scores_on_test():
     assert again.test_error_decayed == pytest.approx(s.test_error_decayed, rel=1e-9)
     with pytest.raises(ValueError, match="must leave training points"):
         selection_experiment(0, n_samples=12, n_val=6, n_test=6)
+
+
+def test_bias_variance_of_the_constant_fit_matches_the_formulas():
+    bv = bias_variance([0, 3], n_train=12, n_datasets=400, noise=0.25, seed=0)
+    assert bv.degrees == (0, 3) and bv.noise_variance == pytest.approx(0.0625)
+    # The constant fit is the mean of the 12 targets: on average 0 (the mean of the sine),
+    # so its squared bias is the mean of sin^2 over the grid, and its variance is
+    # (Var sin(2 pi U) + noise^2) / 12 = (0.5 + 0.0625) / 12.
+    grid = torch.linspace(0, 1, 100, dtype=torch.float64)
+    assert bv.bias_squared[0] == pytest.approx(
+        float((torch.sin(2 * torch.pi * grid) ** 2).mean()), abs=0.02
+    )
+    assert bv.variance[0] == pytest.approx(0.5625 / 12, rel=0.15)
+    assert bv.bias_squared[1] < 0.05 * bv.bias_squared[0]  # a cubic follows one period
+    for b, v, t in zip(bv.bias_squared, bv.variance, bv.test_error, strict=True):
+        assert t == pytest.approx(bv.noise_variance + b + v, rel=0.05)
+
+
+def test_bias_variance_repeats_with_its_seed_and_checks_its_arguments():
+    a = bias_variance([1], n_datasets=5, seed=1)
+    assert a == bias_variance([1], n_datasets=5, seed=1)
+    assert a != bias_variance([1], n_datasets=5, seed=2)
+    with pytest.raises(ValueError, match="degrees must be below n_train \\(4\\)"):
+        bias_variance([4], n_train=4)
+    with pytest.raises(ValueError, match="n_datasets must be an integer >= 2, got 1"):
+        bias_variance([1], n_datasets=1)
+    with pytest.raises(ValueError, match="degrees must name at least one degree"):
+        bias_variance([])

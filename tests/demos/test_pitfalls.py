@@ -168,3 +168,20 @@ def test_training_losses_agrees_with_dl_train_where_they_overlap():
         copy.deepcopy(model), X, y, optimizer="sgd", lr=0.1, epochs=3, batch_size=32, seed=4
     )
     assert written_out == pytest.approx(history.step_loss, rel=1e-6)
+
+
+def test_dead_relu_units_stay_dead_and_elu_units_come_back() -> None:
+    from dlbook.demos.pitfalls import dead_units
+
+    before, after = dead_units("relu", steps=100, seed=1)
+    assert before == 8 and after >= 8  # zero gradient: the silenced units never move
+    assert dead_units("relu", steps=100, seed=1) == (before, after)  # seeded
+    elu_before, elu_after = dead_units("elu", steps=100, seed=1)
+    assert elu_before == 8 and elu_after < 8
+    assert dead_units("leaky_relu", n_killed=0, steps=0)[0] <= 1  # few silent by chance
+    with pytest.raises(ValueError, match="activation must be one of"):
+        dead_units("tanh")
+    with pytest.raises(ValueError, match=r"n_killed must be at most n_units=4, got 5"):
+        dead_units("relu", n_units=4, n_killed=5)
+    with pytest.raises(ValueError, match=r"negative_slope must be in \(0, 1\), got 1.5"):
+        dead_units("leaky_relu", negative_slope=1.5)
