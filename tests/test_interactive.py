@@ -143,12 +143,6 @@ def test_control_ships_the_precomputed_distributions(control: StaticHTML) -> Non
     assert data["x_ticks"] == [[0.0, "cat"], [1.0, "dog"], [2.0, "fox"]]
 
 
-def test_control_fits_a_narrow_page(control: StaticHTML) -> None:
-    unescaped = re.sub(r'\\+"', '"', control.html)
-    assert unescaped.count('"sizing_mode":"stretch_width"') >= 3  # column, slider and plot
-    assert '"max_width":520' in unescaped and '"width":520' not in unescaped
-
-
 def test_control_carries_a_png_fallback(control: StaticHTML) -> None:
     """Beside the HTML, the output bundle holds a PNG of the chart (for the PDF edition)."""
     formatters = pytest.importorskip("IPython.core.formatters")
