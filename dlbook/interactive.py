@@ -1,23 +1,33 @@
-"""Softmax temperature, twice: a bar chart for a live kernel and a control for the static site.
+"""Figures that run in the web page with no kernel, and the softmax bar chart for a live one.
 
-:func:`temperature_control` returns a self-contained piece of HTML (a Bokeh
-plot with a slider) that works in a web page with no Python kernel and no
-network: BokehJS is embedded inline, and the probabilities for every slider
-position are computed here by :func:`dlbook.functional.softmax` and shipped
-with the page, so the browser only looks them up. Bokeh is an optional
-dependency, imported when the control is built. Beside the HTML, the control
-carries a PNG of its initial state (drawn with matplotlib), so that formats that
-cannot run JavaScript, such as the PDF edition of the book, show a picture.
+:func:`interactive_figure` turns frames computed by dlbook (one per setting of one or
+two sliders or selects; each a few line, scatter or bar series, an optional heat-map
+grid and a line of text) into a piece of HTML drawn in SVG by a small renderer with no
+dependency (``tools/book_static/dlbook-figure.js``, about 14 kB). In the book's build
+(``DLBOOK_BOOK_BUILD=1``) the page loads that renderer once, as a static file of the
+site; anywhere else (Jupyter, Colab) the HTML carries it inline, so the figure works
+offline. The browser only looks the frames up. Each figure also carries a PNG of its
+initial state (drawn with matplotlib): the image of the PDF edition, and inside the
+HTML the picture that readers without JavaScript see.
 
-:func:`plot_softmax` draws the same distribution with matplotlib, for readers
-running the notebook who can simply call it again with another temperature.
+The controls are native ``<input type="range">`` and ``<select>`` elements with labels,
+operable from the keyboard; the readout is an ``aria-live`` region, and the SVG has the
+figure's alt text. Colours follow the site's light and dark themes (``data-theme``).
+
+:func:`temperature_control` is the softmax chapter's figure built on it;
+:func:`plot_softmax` draws the same distribution with matplotlib, for readers running
+the notebook who can simply call it again with another temperature.
 """
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
 import io
 import json
-from collections.abc import Sequence
+import math
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,9 +38,24 @@ from ._axes import get_axes
 from ._validation import as_tensor, check_float, check_int, describe
 from .functional import entropy, softmax
 
-__all__ = ["StaticHTML", "plot_softmax", "temperature_control"]
+__all__ = [
+    "PALETTE",
+    "StaticHTML",
+    "figure_data",
+    "interactive_figure",
+    "plot_softmax",
+    "rounded",
+    "temperature_control",
+]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The series colours (Okabe and Ito's colour-blind-safe palette), by index; the
+#: renderer uses lighter variants of the same hues in the dark theme.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#555555")
+#: The name of the renderer among the site's static files.
+SCRIPT_NAME = "dlbook-figure.js"
+SERIES_KINDS = ("line", "scatter", "bar")
+CONTROL_KINDS = ("range", "select")
 
 
 class StaticHTML:
@@ -72,28 +97,6 @@ class StaticHTML:
             )
 
 
-def _static_png(
-    z: np.ndarray, temperature: float, names: list[str], title: str, size: tuple[int, int]
-) -> bytes:
-    """The bar chart at one temperature as PNG bytes, the size of the Bokeh plot.
-
-    Drawn on a figure of its own (not pyplot's), so a notebook shows no extra figure.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    dpi = 100
-    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi, facecolor="white")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    plot_softmax(z, temperature=temperature, labels=names, ax=ax)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=2 * dpi, facecolor="white")
-    return buffer.getvalue()
-
-
 def _logits(logits: Sequence[float] | np.ndarray | torch.Tensor) -> np.ndarray:
     z = as_tensor("logits", logits, ndim=1).detach().cpu().double().numpy()
     if len(z) < 2:
@@ -112,6 +115,416 @@ def _labels(labels: Sequence[str] | None, k: int) -> list[str]:
     if len(labels) != k:
         raise ValueError(f"labels must have one name per logit ({k}), got {len(labels)}")
     return labels
+
+
+def rounded(values: Any, digits: int = 3) -> list[Any]:
+    """``values`` as a (nested) list of floats rounded to ``digits`` decimals, for JSON.
+
+    Not-a-number and infinite entries become ``None`` (a gap in a line).
+
+    Parameters
+    ----------
+    values : array-like or Tensor
+    digits : int, default 3
+        Decimals kept (>= 0).
+
+    Returns
+    -------
+    list
+
+    Examples
+    --------
+    >>> rounded([0.12345, float("nan")], 2)
+    [0.12, None]
+    """
+    digits = check_int("digits", digits, minimum=0)
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().double().numpy()
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"values must be numbers, got {describe(values)}") from err
+    out = np.round(a, digits)
+    as_list = np.where(np.isfinite(out), out, np.nan).tolist()
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, list):
+            return [clean(u) for u in v]
+        return None if math.isnan(v) else (int(v) if digits == 0 else v)
+
+    return clean(as_list)
+
+
+def _check_text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {describe(value)}")
+    return value
+
+
+def _check_range(name: str, value: Any, *, log: bool = False) -> list[float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a pair (low, high), got {describe(value)}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a pair (low, high), got {len(value)} values")
+    lo, hi = (check_float(f"{name}[{i}]", v) for i, v in enumerate(value))
+    if not lo < hi:
+        raise ValueError(f"{name} must have low < high, got ({lo}, {hi})")
+    if log and lo <= 0:
+        raise ValueError(f"{name} must be positive on a log axis, got ({lo}, {hi})")
+    return [lo, hi]
+
+
+def _check_controls(controls: Any) -> list[dict[str, Any]]:
+    if isinstance(controls, Mapping) or not isinstance(controls, Sequence):
+        raise TypeError(f"controls must be a list of controls, got {describe(controls)}")
+    if not 1 <= len(controls) <= 2:
+        raise ValueError(f"controls must hold one or two controls, got {len(controls)}")
+    out = []
+    for k, c in enumerate(controls):
+        if not isinstance(c, Mapping):
+            raise TypeError(f"controls[{k}] must be a dict, got {describe(c)}")
+        label = _check_text(f"controls[{k}]['label']", c.get("label"))
+        kind = c.get("kind", "range")
+        if kind not in CONTROL_KINDS:
+            raise ValueError(
+                f"controls[{k}]['kind'] must be one of 'range', 'select', got {describe(kind)}"
+            )
+        values = c.get("values")
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"controls[{k}]['values'] must be a list, got {describe(values)}")
+        if len(values) < 2:
+            raise ValueError(
+                f"controls[{k}]['values'] must hold at least 2 values, got {len(values)}"
+            )
+        initial = check_int(f"controls[{k}]['initial']", c.get("initial", 0), minimum=0)
+        if initial >= len(values):
+            raise ValueError(
+                f"controls[{k}]['initial'] must be below {len(values)} (the number of values), "
+                f"got {initial}"
+            )
+        out.append(
+            {"label": label, "kind": kind, "values": [str(v) for v in values], "initial": initial}
+        )
+    return out
+
+
+def _check_series(name: str, series: Any, n_styles: int) -> dict[str, Any]:
+    if not isinstance(series, Mapping):
+        raise TypeError(f"{name} must be a dict with 'x' and 'y', got {describe(series)}")
+    s = series.get("s", 0)
+    s = check_int(f"{name}['s']", s, minimum=0)
+    if s >= max(n_styles, 1):
+        raise ValueError(f"{name}['s'] must be below {max(n_styles, 1)} (the styles), got {s}")
+    x: Any = series.get("x")
+    y: Any = series.get("y")
+    for key, v in (("x", x), ("y", y)):
+        if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, np.ndarray)):
+            raise TypeError(f"{name}['{key}'] must be a list of numbers, got {describe(v)}")
+    if len(x) != len(y):
+        raise ValueError(f"{name} must have as many x as y values, got {len(x)} and {len(y)}")
+    return {**series, "s": s, "x": list(x), "y": list(y)}
+
+
+def _check_styles(styles: Any) -> list[dict[str, Any]]:
+    if isinstance(styles, Mapping) or not isinstance(styles, Sequence):
+        raise TypeError(f"styles must be a list of dicts, got {describe(styles)}")
+    out = []
+    for i, st in enumerate(styles):
+        if not isinstance(st, Mapping):
+            raise TypeError(f"styles[{i}] must be a dict, got {describe(st)}")
+        kind = st.get("kind", "line")
+        if kind not in SERIES_KINDS:
+            raise ValueError(
+                f"styles[{i}]['kind'] must be one of 'line', 'scatter', 'bar', got {describe(kind)}"
+            )
+        out.append(
+            {
+                **st,
+                "kind": kind,
+                "color": check_int(f"styles[{i}]['color']", st.get("color", i), minimum=0),
+            }
+        )
+    return out or [{"kind": "line", "color": 0}]
+
+
+def _check_frames(frames: Any, n_frames: int, n_styles: int) -> list[dict[str, Any]]:
+    if isinstance(frames, Mapping) or not isinstance(frames, Sequence):
+        raise TypeError(f"frames must be a list of frames, got {describe(frames)}")
+    if len(frames) != n_frames:
+        raise ValueError(
+            f"frames must hold one frame per setting of the controls ({n_frames}), "
+            f"got {len(frames)}"
+        )
+    out = []
+    for i, f in enumerate(frames):
+        if not isinstance(f, Mapping):
+            raise TypeError(f"frames[{i}] must be a dict, got {describe(f)}")
+        frame: dict[str, Any] = {
+            "series": [
+                _check_series(f"frames[{i}]['series'][{j}]", s, n_styles)
+                for j, s in enumerate(f.get("series", []))
+            ],
+            "text": _check_text(f"frames[{i}]['text']", f.get("text", "")),
+        }
+        if f.get("grid") is not None:
+            grid = np.asarray(f["grid"], dtype=np.float64)
+            if grid.ndim != 2 or grid.size == 0:
+                raise ValueError(f"frames[{i}]['grid'] must be a 2-D grid, got shape {grid.shape}")
+            frame["grid"] = rounded(np.clip(grid, -1.0, 1.0), 2)
+        out.append(frame)
+    return out
+
+
+def interactive_figure(
+    frames: Sequence[Mapping[str, Any]],
+    controls: Sequence[Mapping[str, Any]],
+    *,
+    alt: str,
+    x_range: Sequence[float],
+    y_range: Sequence[float],
+    x_label: str = "",
+    y_label: str = "",
+    log_y: bool = False,
+    styles: Sequence[Mapping[str, Any]] = (),
+    static: Sequence[Mapping[str, Any]] = (),
+    x_ticks: Sequence[tuple[float, str]] | None = None,
+    name: str = "figure",
+    source: Mapping[str, Any] | None = None,
+    width: int = 520,
+    height: int = 320,
+) -> StaticHTML:
+    """A figure whose controls pick one of precomputed frames, as HTML that needs no kernel.
+
+    Parameters
+    ----------
+    frames : list of dict
+        One frame per setting of the controls, the last control varying fastest
+        (frame ``i0 * len(values1) + i1`` for two controls). A frame is
+        ``{"series": [...], "grid": ..., "text": "..."}``: each series is
+        ``{"s": style_index, "x": [...], "y": [...]}`` (``None`` breaks a line);
+        ``grid`` (optional) is a 2-D list of values in [-1, 1] drawn as a heat map
+        over the plot (row 0 at the bottom), positive in blue, negative in orange;
+        ``text`` is the readout.
+    controls : list of one or two dicts
+        ``{"label": "learning rate", "values": [...], "kind": "range" or "select",
+        "initial": index}``; the values are shown as text.
+    alt : str
+        The figure's alt text (of the SVG and of the fallback image).
+    x_range, y_range : pair of float
+        The plot's limits (positive on a log axis).
+    x_label, y_label : str, optional
+    log_y : bool, default False
+        A logarithmic y axis.
+    styles : list of dict, optional
+        Series styles, by index: ``kind`` ("line", "scatter" or "bar"), ``color``
+        (index into :data:`PALETTE`), ``label`` (shown in the legend), ``dash``,
+        ``size``, ``hollow``, ``width`` (of bars, in x units), ``line_width``,
+        ``opacity``, ``markers`` (radius of dots at a line's points).
+    static : list of dict, optional
+        Series drawn under every frame (data points, contours).
+    x_ticks : list of (position, text), optional
+        Labelled x ticks (categories); nice numbers by default.
+    name : str, default "figure"
+        The figure's name (``data-name`` of its element, used by tests).
+    source : dict, optional
+        JSON-serialisable description of what was computed, kept in the data so
+        that a test can compute the same with dlbook.
+    width, height : int, default 520 and 320
+        The drawing's size in pixels at full width; it shrinks with the page.
+
+    Returns
+    -------
+    StaticHTML
+        With a PNG of the initial frame (for the PDF and readers without
+        JavaScript).
+
+    Examples
+    --------
+    >>> frames = [{"series": [{"x": [0, 1], "y": [0, a]}], "text": f"slope {a}"} for a in (1, 2)]
+    >>> fig = interactive_figure(frames, [{"label": "slope", "values": [1, 2]}],
+    ...                          alt="A line", x_range=(0, 1), y_range=(0, 2))
+    >>> 'type="range"' in fig.html or "dlbook-figure" in fig.html
+    True
+    """
+    alt = _check_text("alt", alt)
+    if not alt.strip():
+        raise ValueError("alt must describe the figure, got an empty string")
+    ctrl = _check_controls(controls)
+    log_y = bool(log_y)
+    xr = _check_range("x_range", x_range)
+    yr = _check_range("y_range", y_range, log=log_y)
+    st = _check_styles(styles)
+    n_frames = int(np.prod([len(c["values"]) for c in ctrl]))
+    fr = _check_frames(frames, n_frames, len(st))
+    stat = [_check_series(f"static[{j}]", s, len(st)) for j, s in enumerate(static)]
+    name = _check_text("name", name)
+    width = check_int("width", width, minimum=100)
+    height = check_int("height", height, minimum=100)
+    spec: dict[str, Any] = {
+        "name": name,
+        "alt": alt,
+        "controls": ctrl,
+        "frames": fr,
+        "styles": st,
+        "static": stat,
+        "x_range": xr,
+        "y_range": yr,
+        "x_label": _check_text("x_label", x_label),
+        "y_label": _check_text("y_label", y_label),
+        "log_y": log_y,
+        "width": width,
+        "height": height,
+    }
+    if x_ticks is not None:
+        spec["x_ticks"] = [[float(p), str(t)] for p, t in x_ticks]
+    if source is not None:
+        if not isinstance(source, Mapping):
+            raise TypeError(f"source must be a dict, got {describe(source)}")
+        spec["source"] = dict(source)
+    try:
+        data = json.dumps(spec, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"the frames must hold only numbers, strings and lists: {err}") from err
+    initial = 0
+    for c in ctrl:
+        initial = initial * len(c["values"]) + c["initial"]
+    png = _figure_png(spec, fr[initial], scale=2)
+    small = _figure_png(spec, fr[initial], scale=1)
+    readout = html_lib.escape(fr[initial]["text"])
+    data = data.replace("</", "<\\/")  # no end tag inside the script element
+    html = (
+        f'<div class="dlbook-figure" data-name="{html_lib.escape(name)}">'
+        f'<script type="application/json">{data}</script>'
+        f'<img class="dlf-fallback-img" style="max-width:100%;height:auto" '
+        f'width="{width}" height="{height}" alt="{html_lib.escape(alt)} {readout}" '
+        f'src="data:image/png;base64,{base64.b64encode(small).decode("ascii")}">'
+        "</div>"
+    )
+    from .notebook import in_book_build
+
+    if not in_book_build():  # a notebook: the renderer inline, so that it works offline
+        from ._figure_js import SOURCE
+
+        html += f"<script>{SOURCE}</script>"
+    return StaticHTML(html, png=png)
+
+
+def figure_data(figure: StaticHTML | str) -> list[dict[str, Any]]:
+    """The data of every interactive figure in a piece of HTML (or a :class:`StaticHTML`).
+
+    Parameters
+    ----------
+    figure : StaticHTML or str
+        What :func:`interactive_figure` returned, or HTML holding such figures
+        (a page of the book).
+
+    Returns
+    -------
+    list of dict
+        One per figure, in order: its controls, frames, styles and ``source``.
+
+    Examples
+    --------
+    >>> fig = interactive_figure([{"text": "a"}, {"text": "b"}],
+    ...                          [{"label": "k", "values": [0, 1]}],
+    ...                          alt="Two frames", x_range=(0, 1), y_range=(0, 1))
+    >>> [f["text"] for f in figure_data(fig)[0]["frames"]]
+    ['a', 'b']
+    """
+    if isinstance(figure, StaticHTML):
+        figure = figure.html
+    if not isinstance(figure, str):
+        raise TypeError(f"figure must be a StaticHTML or a string of HTML, got {describe(figure)}")
+    pattern = re.compile(
+        r'<div class="dlbook-figure[^"]*"[^>]*>\s*<script type="application/json">(.*?)</script>',
+        re.S,
+    )
+    return [json.loads(m.group(1).replace("<\\/", "</")) for m in pattern.finditer(figure)]
+
+
+def _figure_png(spec: dict[str, Any], frame: dict[str, Any], *, scale: int) -> bytes:
+    """One frame drawn with matplotlib, at ``scale`` times the figure's pixel size.
+
+    Drawn on a figure of its own (not pyplot's), so a notebook shows no extra figure.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+
+    dpi = 100
+    fig = Figure(figsize=(spec["width"] / dpi, spec["height"] / dpi), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    styles = spec["styles"]
+    if "grid" in frame:
+        grid = np.array([[np.nan if v is None else v for v in row] for row in frame["grid"]])
+        cmap = ListedColormap(
+            [(0.84, 0.37, 0.0, 0.45 * (1 - t)) for t in np.linspace(0, 1, 64)]
+            + [(0.0, 0.45, 0.7, 0.45 * t) for t in np.linspace(0, 1, 64)]
+        )
+        ax.imshow(
+            grid,
+            origin="lower",
+            extent=(*spec["x_range"], *spec["y_range"]),
+            cmap=cmap,
+            vmin=-1,
+            vmax=1,
+            aspect="auto",
+            interpolation="nearest",
+        )
+    for series in spec["static"] + frame["series"]:
+        style = {**styles[series["s"]], **series}
+        color = PALETTE[style.get("color", 0) % len(PALETTE)]
+        x = np.array([np.nan if v is None else v for v in series["x"]], dtype=float)
+        y = np.array([np.nan if v is None else v for v in series["y"]], dtype=float)
+        if style["kind"] == "scatter":
+            size = float(style.get("size", 4))
+            if style.get("hollow"):
+                ax.scatter(x, y, s=(1.6 * size) ** 2, facecolors="none", edgecolors=color, zorder=3)
+            else:
+                ax.scatter(x, y, s=(1.6 * size) ** 2, color=color, edgecolors="white", zorder=3)
+        elif style["kind"] == "bar":
+            ax.bar(x, y, width=float(style.get("width", 0.7)), color=color)
+        else:
+            markers = float(style.get("markers", 0))
+            ax.plot(
+                x,
+                y,
+                color=color,
+                lw=float(style.get("line_width", 2.2)) * 0.75,
+                ls="--" if style.get("dash") else "-",
+                alpha=float(style.get("opacity", 1)),
+                marker="o" if markers else None,
+                ms=1.6 * markers,
+            )
+    if spec["log_y"]:
+        ax.set_yscale("log")
+    ax.set_xlim(*spec["x_range"])
+    ax.set_ylim(*spec["y_range"])
+    if "x_ticks" in spec:
+        ax.set_xticks([p for p, _ in spec["x_ticks"]], [t for _, t in spec["x_ticks"]])
+    ax.set_xlabel(spec["x_label"])
+    ax.set_ylabel(spec["y_label"])
+    ax.set_title(frame["text"], fontsize=8, wrap=True)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=scale * dpi, facecolor="white")
+    if scale > 1:
+        return buffer.getvalue()
+    # The copy inside the page: 64 colours are plenty for a few lines, at a third the bytes.
+    from PIL import Image
+
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        small = image.convert("RGB").quantize(64)
+        out = io.BytesIO()
+        small.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _class_name(label: str) -> str:
+    """``"class 3"`` for a label ``"3"`` or ``"class 3"``; other names as they are."""
+    return f"class {label}" if label.isdigit() else label
 
 
 def temperature_control(
@@ -139,20 +552,19 @@ def temperature_control(
     start : float, default 1.0
         Initial temperature (moved to the nearest slider position).
     width, height : int
-        Plot size in pixels; ``width`` is the largest width, and the control
-        shrinks to fit a narrower page (a phone).
+        Plot size in pixels.
 
     Returns
     -------
     StaticHTML
-        Displays itself in notebooks and in the book; it loads nothing from
-        the network. Its ``png`` is a matplotlib drawing of the chart at the
-        initial temperature, shown where the HTML cannot run (the PDF).
+        An :func:`interactive_figure`; it loads nothing from the network. Its
+        ``png`` is a matplotlib drawing of the chart at the initial temperature,
+        shown where the HTML cannot run (the PDF).
 
     Examples
     --------
-    >>> control = temperature_control([2.0, 1.0, 0.1])  # doctest: +SKIP
-    >>> "https://cdn" in control.html  # doctest: +SKIP
+    >>> control = temperature_control([2.0, 1.0, 0.1], n_steps=5)
+    >>> "https://" in control.html
     False
     """
     z = _logits(logits)
@@ -162,75 +574,54 @@ def temperature_control(
     if not t_max > t_min:
         raise ValueError(f"t_max must be above t_min, got t_min={t_min}, t_max={t_max}")
     n_steps = check_int("n_steps", n_steps, minimum=2)
+    if n_steps > 1000:
+        raise ValueError(
+            f"n_steps must be at most 1000 (the page carries every frame), got {n_steps}"
+        )
     start = check_float("start", start, minimum=t_min, maximum=t_max)
     width = check_int("width", width, minimum=100)
     height = check_int("height", height, minimum=100)
-    try:
-        from bokeh.embed import components
-        from bokeh.layouts import column
-        from bokeh.models import ColumnDataSource, CustomJS, Range1d, Slider  # type: ignore[attr-defined]
-        from bokeh.plotting import figure
-        from bokeh.resources import Resources
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("temperature_control needs bokeh: pip install bokeh") from err
-
-    temps = np.linspace(t_min, t_max, n_steps)
-    probs = np.stack([softmax(z, temperature=t) for t in temps])  # (n_steps, n_classes)
+    temps = np.round(np.linspace(t_min, t_max, n_steps), 4)
+    probs = np.stack([softmax(z, temperature=float(t)) for t in temps])  # (n_steps, n_classes)
     ent = entropy(probs, axis=1)  # (n_steps,)
     i0 = int(np.argmin(np.abs(temps - start)))
-    step = float(temps[1] - temps[0])
-
-    def title(i: int) -> str:
-        return f"T = {temps[i]:.2f}, entropy = {ent[i]:.3f} nats (max {np.log(len(z)):.3f})"
-
-    source = ColumnDataSource({"label": names, "p": probs[i0].tolist()})
-    x_range: Any = names  # bokeh accepts a list of factors here
-    fig = figure(
-        x_range=x_range,
-        sizing_mode="stretch_width",
-        max_width=width,
-        height=height,
-        title=title(i0),
-        toolbar_location=None,
-        tools="",
-    )
-    fig.vbar(x="label", top="p", width=0.7, source=source, color="#0072B2")
-    fig.y_range = Range1d(start=0.0, end=1.0)
-    fig.yaxis.axis_label = "probability"
-    slider = Slider(
-        start=t_min,
-        end=t_max,
-        value=float(temps[i0]),
-        step=step,
-        title="temperature T",
-        sizing_mode="stretch_width",
-        max_width=width,
-    )
-    table = {
-        "probs": probs.round(6).tolist(),
-        "ent": ent.round(4).tolist(),
-        "temps": temps.round(4).tolist(),
-        "logk": round(float(np.log(len(z))), 3),
-    }
-    slider.js_on_change(
-        "value",
-        CustomJS(
-            args={"source": source, "fig": fig},
-            code=(
-                f"const tab = {json.dumps(table)};"
-                f"const i = Math.max(0, Math.min(tab.probs.length - 1,"
-                f" Math.round((cb_obj.value - {t_min}) / {step})));"
-                "source.data = {label: source.data.label, p: tab.probs[i]};"
-                "fig.title.text = 'T = ' + tab.temps[i].toFixed(2) + ', entropy = ' +"
-                " tab.ent[i].toFixed(3) + ' nats (max ' + tab.logk.toFixed(3) + ')';"
-            ),
+    k = len(z)
+    xs = list(range(k))
+    frames = []
+    for t, p, h in zip(temps, probs, ent, strict=True):
+        top = int(np.argmax(p))
+        frames.append(
+            {
+                "series": [{"s": 0, "x": xs, "y": rounded(p, 4)}],
+                "text": (
+                    f"T = {t:.2f}: entropy {h:.3f} nats (max {np.log(k):.3f}); "
+                    f"largest probability {p[top]:.3f}, for {_class_name(names[top])}"
+                ),
+            }
+        )
+    return interactive_figure(
+        frames,
+        [{"label": "temperature T", "values": [f"{t:.2f}" for t in temps], "initial": i0}],
+        alt=(
+            f"Bar chart of the softmax probabilities of {k} classes at a temperature T chosen "
+            "with a slider: low temperatures put almost all the probability on the largest "
+            "logit, high ones spread it towards uniform."
         ),
+        x_range=(-0.6, k - 0.4),
+        y_range=(0.0, 1.0),
+        y_label="probability",
+        styles=[{"kind": "bar", "color": 0, "width": 0.7}],
+        x_ticks=[(i, n) for i, n in enumerate(names)],
+        name="temperature_control",
+        source={
+            "builder": "temperature_control",
+            "logits": z.tolist(),
+            "labels": names,
+            "temperatures": temps.tolist(),
+        },
+        width=width,
+        height=height,
     )
-    script, div = components(column(slider, fig, sizing_mode="stretch_width", max_width=width))
-    # BokehJS core and widgets only (about 1.6 MB), inline: no <script src=...> at all
-    resources = Resources(mode="inline", components=["bokeh", "bokeh-widgets"])
-    png = _static_png(z, float(temps[i0]), names, title(i0), (width, height))
-    return StaticHTML(resources.render_js() + script + div, png=png)
 
 
 def plot_softmax(

@@ -163,6 +163,18 @@ def ref_bce(logits: Any, target: Any, reduction: str = "mean") -> torch.Tensor:
     return reduce(bce_limit(T(logits), T(target)), reduction)
 
 
+FIGURE_HTML = (
+    '<div class="dlbook-figure"><script type="application/json">{"frames": []}</script></div>'
+)
+
+
+def ref_figure_data(figure: Any) -> list[dict[str, Any]]:
+    """The data of FIGURE_HTML; no reference for any other input."""
+    if figure != FIGURE_HTML:
+        raise LookupError("no reference")
+    return [{"frames": []}]
+
+
 def ref_entropy(p: Any, axis: int = -1) -> torch.Tensor:
     return torch.special.entr(T(p)).sum(_axis(p, axis))
 
@@ -907,6 +919,25 @@ SPECS: dict[str, Spec] = {
     "interactive.temperature_control": Spec(
         args=lambda: {"logits": [2.0, 1.0, 0.1], "n_steps": 3}, cost=3
     ),
+    "interactive.interactive_figure": Spec(
+        args=lambda: {
+            "frames": [{"series": [{"x": [0, 1], "y": [0, a]}], "text": f"{a}"} for a in (1, 2)],
+            "controls": [{"label": "slope", "values": [1, 2]}],
+            "alt": "A line",
+            "x_range": (0.0, 1.0),
+            "y_range": (0.0, 2.0),
+        },
+        cost=3,
+    ),
+    "interactive.figure_data": Spec(
+        args=lambda: {"figure": FIGURE_HTML},
+        reference=ref_figure_data,
+    ),
+    "interactive.rounded": Spec(
+        args=lambda: {"values": [0.12345, 2.0]},
+        reference=lambda values, digits=3: [round(float(v), digits) for v in values],
+        finite=False,
+    ),
     # linear
     "linear.Perceptron": Spec(
         also=("X",),
@@ -1258,6 +1289,30 @@ SPECS: dict[str, Spec] = {
             "n_samples": 8,
         },
         cost=2,
+    ),
+    "demos.interactive_figures.approximation_width": Spec(
+        args=lambda: {"widths": [1, 4], "n_points": 11}, cost=5
+    ),
+    "demos.interactive_figures.gradient_profile": Spec(
+        args=lambda: {
+            "depth": 2,
+            "width": 4,
+            "activations": ["tanh", "relu"],
+            "inits": ["he", "xavier"],
+        },
+        cost=5,
+    ),
+    "demos.interactive_figures.mlp_training": Spec(
+        args=lambda: {"steps": [0, 2], "hidden": 2, "resolution": 4}, cost=5
+    ),
+    "demos.interactive_figures.optimizer_paths": Spec(
+        args=lambda: {"lrs": [0.01, 0.05], "momenta": [0.0, 0.9], "steps": 3}, cost=5
+    ),
+    "demos.interactive_figures.perceptron_boundary": Spec(
+        args=lambda: {"angles": [0.0, 90.0], "biases": [0.0, 1.0], "n_samples": 6}, cost=5
+    ),
+    "demos.interactive_figures.softmax_temperature": Spec(
+        args=lambda: {"logits": [1.0, 0.0], "n_steps": 2}, cost=5
     ),
     "demos.regions.folding_network": Spec(args=lambda: {"folds": 2}),
     "demos.regions.dead_unit_history": Spec(

@@ -168,7 +168,7 @@ def execute(
 def versions(python: Path) -> dict[str, str]:
     code = (
         "import importlib.metadata as m, json, platform\n"
-        "names = ['torch', 'numpy', 'matplotlib', 'scipy', 'scikit-learn', 'dlbook', 'bokeh']\n"
+        "names = ['torch', 'numpy', 'matplotlib', 'scipy', 'scikit-learn', 'dlbook']\n"
         "out = {'python': platform.python_version()}\n"
         "for n in names:\n"
         "    try: out[n] = m.version(n)\n"

@@ -25,9 +25,10 @@ HTML
     3. **Styles and scripts** (``book_static/a11y.css`` and ``a11y.js``): focus rings
        where sphinx-book-theme and sphinx-togglebutton remove them, link colours with
        enough contrast on tinted boxes, output figures on an opaque white card in the
-       dark theme; an accessible name for the Bokeh slider of the softmax chapter, no
-       tab stop on its tool-less canvas, and the keyboard focus kept on the header
-       buttons that sphinx-book-theme blurs on click (see ``a11y.js``).
+       dark theme; an accessible name for Bokeh sliders (none is left in the book: its
+       interactive figures are dlbook's own, item 8), no tab stop on a tool-less
+       canvas, and the keyboard focus kept on the header buttons that
+       sphinx-book-theme blurs on click (see ``a11y.js``).
 
     4. **The book as a PDF.** The download menu of every page gets an entry for
        ``_static/<dlbook_pdf_name>``, which ``make pdf`` builds and copies there; the
@@ -48,6 +49,13 @@ LaTeX
        end of the book (Sphinx's ``thebibliography``), which leaves the web page that
        holds the ``{bibliography}`` directive an empty chapter; it is left out of the
        PDF, whose back matter is the bibliography itself.
+
+Scripts
+    8. **Interactive figures** (``dlbook.interactive.interactive_figure``): in the
+       book's build their HTML carries data and a fallback image but no script; the
+       renderer ``book_static/dlbook-figure.js`` (a static file of the site, copied
+       with the others) is loaded once, deferred, by each page whose body holds one
+       (``app.add_js_file`` from ``html-page-context`` adds it to that page only).
 """
 
 from __future__ import annotations
@@ -73,6 +81,10 @@ DEFAULT_PDF_NAME = "introduction-to-deep-learning.pdf"
 INTERACTIVE_NOTE = (
     "This figure is interactive in the web edition of the book; the image shows its initial state."
 )
+#: The renderer of ``dlbook.interactive``'s figures (a file of ``book_static/``) and the
+#: markup that tells a page holds one.
+FIGURE_SCRIPT = "dlbook-figure.js"
+FIGURE_MARKER = 'class="dlbook-figure"'
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "application/pdf")
 
 
@@ -98,6 +110,16 @@ def repair_markup(body: str) -> str:
     )
     body = SUMMARY_LABEL.sub("<summary>", body)
     return body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _add_figure_script(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Load the renderer of dlbook's interactive figures on the pages that hold one (item 8)."""
+    if app.builder.format != "html" or not isinstance(context.get("body"), str):
+        return
+    if FIGURE_MARKER in context["body"]:
+        app.add_js_file(FIGURE_SCRIPT, loading_method="defer")
 
 
 def _repair_page(
@@ -265,6 +287,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After sphinx-book-theme fills the header buttons (priority 501).
     app.connect("html-page-context", _add_pdf_download, priority=600)
     app.connect("html-page-context", _repair_page, priority=600)
+    app.connect("html-page-context", _add_figure_script, priority=600)
     app.add_node(
         BookPdfLink,
         html=(_skip, None),

@@ -10,6 +10,7 @@ from . import digits as digits
 from . import geometry as geometry
 from . import gpu_benchmark as gpu_benchmark
 from . import gradients as gradients
+from . import interactive_figures as interactive_figures
 from . import logic as logic
 from . import memory as memory
 from . import optimizers as optimizers

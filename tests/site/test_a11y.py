@@ -60,7 +60,7 @@ RUN_AXE = """async (tags) => {
     }));
 }"""
 
-# Wait until the page has settled: Bokeh renders its widgets after the load event, web
+# Wait until the page has settled: Bokeh and dlbook's figures draw after the load event, web
 # fonts may still be arriving, and the theme updates the tab stops of scrolling blocks
 # 300 ms after the page last changed.
 SETTLE = """async () => {
@@ -68,7 +68,10 @@ SETTLE = """async () => {
     const bokehDrawn = () => !document.querySelector('[data-root-id]') ||
         (window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0 &&
          document.querySelector('.cell_output .bk-Column') !== null);
-    while (!bokehDrawn() && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
+    const figuresDrawn = () => !document.querySelector('.dlbook-figure:not(.dlf-ready)');
+    while (!(bokehDrawn() && figuresDrawn()) && Date.now() < deadline) {
+        await new Promise(r => setTimeout(r, 100));
+    }
     if (document.fonts) await document.fonts.ready;
     await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
     await new Promise(r => setTimeout(r, 400));
@@ -277,7 +280,9 @@ REQUIRED_CONTROLS = {
     "primary sidebar toggle": lambda s: "primary-toggle" in s["classes"],
     "folded code cell": lambda s: s["tag"] == "summary",
     "exercise solution toggle": lambda s: "toggle-button" in s["classes"],
-    "softmax temperature slider": lambda s: s["role"] == "slider" and "bk-Slider" in s["host"],
+    "softmax temperature slider": lambda s: (
+        s["tag"] == "input" and "range" in s["html"] and "dlbook-figure" in s["path"]
+    ),
 }
 
 
@@ -438,19 +443,17 @@ def test_controls_work_from_the_keyboard(open_page: Any) -> None:
     assert solution.get_attribute("aria-expanded") == "false"
 
     # The softmax slider: the arrow keys move it and the chart follows.
-    handle = page.locator('[role="slider"]').first
+    handle = page.locator('.dlbook-figure input[type="range"]').first
     handle.focus()
-    before = float(handle.get_attribute("aria-valuenow") or "nan")
-    bars = "() => [...Bokeh.documents[0].all_models].find(m => m.data && m.data.p).data.p[0]"
+    before = int(handle.input_value())
+    bars = "() => Number(document.querySelector('.dlbook-figure .dlf-frame rect').dataset.value)"
     tallest = page.evaluate(bars)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(200)
-    assert float(handle.get_attribute("aria-valuenow") or "nan") > before
+    assert int(handle.input_value()) == before + 2
     assert page.evaluate(bars) < tallest, "the bars did not follow the slider"
     page.keyboard.press("ArrowLeft")
-    page.wait_for_timeout(200)
-    assert float(handle.get_attribute("aria-valuenow") or "nan") > before
+    assert int(handle.input_value()) == before + 1
 
 
 def test_phone_navigation_opens_from_the_keyboard(open_page: Any) -> None:
