@@ -24,7 +24,8 @@ for its backward pass is kept on a stack, and backward calls (made in reverse
 order, as reverse mode does) take them back one by one. A forward pass between a
 loss and its backward pass (on validation data, say) replaces what was stored; a
 backward call given the very array the loss's ``backward()`` returned knows which
-pass that loss saw, and raises ``RuntimeError`` rather than return wrong gradients. :meth:`~dlbook.scratch.Module.to_torch`
+pass that loss saw, and raises ``RuntimeError`` rather than return wrong gradients.
+:meth:`~dlbook.scratch.Module.to_torch`
 and :func:`from_torch` convert to and from the equivalent ``torch.nn`` model.
 """
 

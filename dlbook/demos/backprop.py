@@ -235,12 +235,16 @@ class Value:
         if isinstance(other, Value):
             return other
         if isinstance(other, bool) or not isinstance(other, numbers.Real):
-            raise TypeError(f"a Value combines with a Value or a real number, got {describe(other)}")
+            raise TypeError(
+                f"a Value combines with a Value or a real number, got {describe(other)}"
+            )
         return Value(float(other))
 
     def _result(self, data: float, inputs: tuple[Value, ...], op: str) -> Value:
         if not math.isfinite(data):
-            raise ValueError(f"{op} gives a non-finite result ({data}) from {[v.data for v in inputs]}")
+            raise ValueError(
+                f"{op} gives a non-finite result ({data}) from {[v.data for v in inputs]}"
+            )
         out = Value(data)
         out._inputs, out._op = inputs, op
         return out
@@ -350,7 +354,9 @@ class Value:
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node._inputs) if id(child) not in seen)
+            stack.extend(
+                (child, False) for child in reversed(node._inputs) if id(child) not in seen
+            )
         return order
 
     def backward(self) -> None:
@@ -415,15 +421,29 @@ def plot_graph(root: Value, *, ax: Axes | None = None) -> Axes:
     for node in order:
         x, y = where[id(node)]
         name = node.label or node._op or "const"
-        ax.text(x, y, f"{name}\n{node.data:.3g}\ngrad {node.grad:.3g}", ha="center", va="center",
-                fontsize=8, bbox={"boxstyle": "round", "fc": "#E8F1FA", "ec": "#0072B2"})
+        ax.text(
+            x,
+            y,
+            f"{name}\n{node.data:.3g}\ngrad {node.grad:.3g}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={"boxstyle": "round", "fc": "#E8F1FA", "ec": "#0072B2"},
+        )
         for child in node._inputs:
             cx, cy = where[id(child)]
             # a long edge arcs round the columns it skips: above them from a higher box
             bend = 0.0 if x - cx <= 2.0 else (-0.3 if cy >= y else 0.3)
-            ax.annotate("", xy=(x - 0.55, y), xytext=(cx + 0.55, cy),
-                        arrowprops={"arrowstyle": "->", "color": "0.3",
-                                    "connectionstyle": f"arc3,rad={bend}"})
+            ax.annotate(
+                "",
+                xy=(x - 0.55, y),
+                xytext=(cx + 0.55, cy),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": "0.3",
+                    "connectionstyle": f"arc3,rad={bend}",
+                },
+            )
     ax.set_xlim(-0.9, 2.0 * (len(columns) - 1) + 0.9)
     ax.set_ylim(-tallest / 2 - 0.6, tallest / 2 + 0.6)
     ax.axis("off")

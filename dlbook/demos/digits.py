@@ -83,11 +83,10 @@ def gradient_histograms(images: Any, *, cells: int = 4, bins: int = 8) -> np.nda
     bins = check_int("bins", bins, minimum=1)
     X = as_tensor("images", images, ndim=(2, 3, 4)).detach().cpu().double().numpy()
     n = len(X)
-    side = int(round(np.sqrt(X[0].size))) if n else 0
+    side = int(round(np.sqrt(X[0].size))) if n else 0  # noqa: RUF046 (numpy scalars)
     if n == 0 or side * side != X[0].size or (X.ndim == 4 and X.shape[1] != 1):
         raise ValueError(
-            "images must be a non-empty batch of square grey-scale images, "
-            f"got {describe(images)}"
+            f"images must be a non-empty batch of square grey-scale images, got {describe(images)}"
         )
     if side % cells or side < 2:
         raise ValueError(f"cells must divide the image side {side}, got {cells}")
@@ -104,8 +103,8 @@ def gradient_histograms(images: Any, *, cells: int = 4, bins: int = 8) -> np.nda
             b = which[:, i * size : (i + 1) * size, j * size : (j + 1) * size].reshape(n, -1)
             for k in range(bins):
                 features[:, i, j, k] = (m * (b == k)).sum(1)
-    features = features.reshape(n, -1)
-    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+    flat = features.reshape(n, -1)
+    return flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
 
 
 def compare_on_digits(

@@ -248,18 +248,23 @@ def signal_statistics(model: DeepMLP, X: torch.Tensor) -> SignalStatistics:
     (torch.Size([4]), True)
     """
     if not isinstance(model, DeepMLP):
-        raise TypeError(f"model must be a DeepMLP from dlbook.models.deep_mlp, got {describe(model)}")
+        raise TypeError(
+            f"model must be a DeepMLP from dlbook.models.deep_mlp, got {describe(model)}"
+        )
     X = as_features("X", X)
     check_features("X", X, model.input.in_features)
     if len(X) < 2:
         raise ValueError(f"X must hold at least two examples, got {describe(X)}")
     activations = [model.input_activation, *(block.activation for block in model.blocks)]
+    modules = [a for a in activations if isinstance(a, torch.nn.Module)]
     records: list[tuple[torch.Tensor, torch.Tensor]] = []
 
-    def record(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+    def record(
+        module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor
+    ) -> None:
         records.append((inputs[0].detach().double(), output.detach().double()))
 
-    handles = [a.register_forward_hook(record) for a in activations]
+    handles = [a.register_forward_hook(record) for a in modules]
     try:
         with torch.no_grad():
             model(X.to(model.input.weight.device, model.input.weight.dtype))
@@ -274,7 +279,9 @@ def signal_statistics(model: DeepMLP, X: torch.Tensor) -> SignalStatistics:
 
 
 def residual_stream_rms(model: DeepMLP, X: torch.Tensor) -> torch.Tensor:
-    """Root mean square of the signal passed from block to block of a :func:`dlbook.models.deep_mlp`.
+    """Root mean square of the signal passed from block to block of a deep MLP.
+
+    The model is one of :func:`dlbook.models.deep_mlp`.
 
     One forward pass on ``X`` without gradients records the output of the
     input layer and of every hidden block. With ``residual=True`` a block's
@@ -303,12 +310,16 @@ def residual_stream_rms(model: DeepMLP, X: torch.Tensor) -> torch.Tensor:
     (torch.Size([10]), True)
     """
     if not isinstance(model, DeepMLP):
-        raise TypeError(f"model must be a DeepMLP from dlbook.models.deep_mlp, got {describe(model)}")
+        raise TypeError(
+            f"model must be a DeepMLP from dlbook.models.deep_mlp, got {describe(model)}"
+        )
     X = as_features("X", X)
     check_features("X", X, model.input.in_features)
     records: list[torch.Tensor] = []
 
-    def record(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+    def record(
+        module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor
+    ) -> None:
         records.append(output.detach().double())
 
     handles = [model.input_activation.register_forward_hook(record)]

@@ -153,7 +153,7 @@ def xor_from_random_starts(
     epochs = check_int("epochs", epochs, minimum=1)
     nets = [mlp([2, hidden, 2], activation="relu", seed=s) for s in seeds]
     params = [
-        torch.stack([net[i].__getattr__(name).detach() for net in nets]).requires_grad_()
+        torch.stack([getattr(net[i], name).detach() for net in nets]).requires_grad_()
         for i in (0, 2)
         for name in ("weight", "bias")
     ]  # W1 (K, H, 2), b1 (K, H), W2 (K, 2, H), b2 (K, 2)

@@ -325,7 +325,7 @@ class DeadUnitHistory:
     first_layer_steps: torch.Tensor
 
     def revived(self) -> list[torch.Tensor]:
-        """Per hidden layer, bool of shape (D_l,): dead after some epoch, alive after a later one."""
+        """Per hidden layer, bool of shape (D_l,): dead after an epoch, alive after a later one."""
         out = []
         for d in self.dead:
             alive_later = torch.flip(torch.cummax(torch.flip((~d).int(), [0]), 0).values, [0])
@@ -342,7 +342,9 @@ def dead_unit_history(
     lr: float = 0.01,
     epochs: int = 100,
 ) -> DeadUnitHistory:
-    """Train a ReLU MLP full-batch, one :func:`dlbook.training.train` epoch at a time, and record its dead units.
+    """Train a ReLU MLP full-batch and record its dead units after every epoch.
+
+    Each epoch is one :func:`dlbook.training.train` epoch.
 
     The optimiser is built once and keeps its state (Adam's running averages)
     across the epochs, so the run is the same as one call of

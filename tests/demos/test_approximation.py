@@ -94,7 +94,9 @@ def test_folded_plane_network_repeats_its_lines_in_every_fold() -> None:
     counts = []
     for folds in range(3):
         net = folded_plane_network(folds, weight, bias)
-        assert sum(m.out_features for m in net if isinstance(m, torch.nn.Linear)) - 1 == 4 * folds + 3
+        assert (
+            sum(m.out_features for m in net if isinstance(m, torch.nn.Linear)) - 1 == 4 * folds + 3
+        )
         t = u
         for _ in range(folds):  # the same function: the lines applied to the folded square
             t = tent_map(t)

@@ -48,13 +48,18 @@ def test_the_scalar_engine_agrees_with_autograd() -> None:
     from dlbook.demos.backprop import Value, plot_graph
 
     x1, x2, w1, w2, b = 0.5, -1.5, 0.8, -0.3, 0.1
-    v = {name: Value(val, label=name) for name, val in zip("x1 x2 w1 w2 b".split(), (x1, x2, w1, w2, b))}
+    v = {
+        name: Value(val, label=name)
+        for name, val in zip("x1 x2 w1 w2 b".split(), (x1, x2, w1, w2, b), strict=True)
+    }
     z = v["w1"] * v["x1"] + v["w2"] * v["x2"] + v["b"]
     h = z.tanh()
     loss = (h - 1) ** 2 + 0.5 * h.exp() / (1 + z.relu()) - 3 / (v["x1"] + 2) + v["x1"] * v["x1"]
     loss.backward()
-    t = {n: torch.tensor(val, dtype=torch.float64, requires_grad=True)
-         for n, val in zip("x1 x2 w1 w2 b".split(), (x1, x2, w1, w2, b))}
+    t = {
+        n: torch.tensor(val, dtype=torch.float64, requires_grad=True)
+        for n, val in zip("x1 x2 w1 w2 b".split(), (x1, x2, w1, w2, b), strict=True)
+    }
     zt = t["w1"] * t["x1"] + t["w2"] * t["x2"] + t["b"]
     ht = torch.tanh(zt)
     lt = (ht - 1) ** 2 + 0.5 * ht.exp() / (1 + zt.relu()) - 3 / (t["x1"] + 2) + t["x1"] * t["x1"]

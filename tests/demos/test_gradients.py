@@ -86,7 +86,9 @@ def test_signal_statistics_show_the_input_dependence_vanish():
     X, _ = circles(128, seed=0)
     X = (X - X.mean(0)) / X.std(0)
     plain = signal_statistics(deep_mlp(2, 2, depth=20, activation="sigmoid", seed=0), X)
-    batch = signal_statistics(deep_mlp(2, 2, depth=20, activation="sigmoid", norm="batch", seed=0), X)
+    batch = signal_statistics(
+        deep_mlp(2, 2, depth=20, activation="sigmoid", norm="batch", seed=0), X
+    )
     assert plain.spread.shape == plain.rms.shape == plain.dead.shape == (20,)
     # the across-sample spread collapses while the activations keep their size
     assert plain.spread[-1] < 1e-6 * plain.spread[0] and plain.rms[-1] > 0.3

@@ -6,12 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from dlbook.data import binary_inputs
-from dlbook.data import xor
+from dlbook.data import binary_inputs, xor
 from dlbook.demos.logic import find_threshold, xor_from_random_starts, xor_network
-from dlbook.models import mlp
+from dlbook.models import collapse_linear, count_parameters, hidden_activations, mlp
 from dlbook.training import evaluate, train
-from dlbook.models import collapse_linear, count_parameters, hidden_activations
 
 CORNERS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
