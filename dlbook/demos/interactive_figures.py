@@ -482,7 +482,7 @@ def softmax_temperature(
 
     Parameters
     ----------
-    logits : sequence of float, default :data:`SOFTMAX_LOGITS`
+    logits : sequence of float, default ``SOFTMAX_LOGITS``
     n_steps : int, default 50
         Slider positions.
 
