@@ -35,7 +35,7 @@ import torch
 from matplotlib.axes import Axes
 
 from ._axes import get_axes
-from ._validation import as_tensor, check_float, check_int, describe
+from ._validation import as_tensor, check_float, check_int, check_sequence, describe
 from .functional import entropy, softmax
 
 __all__ = [
@@ -144,13 +144,15 @@ def rounded(values: Any, digits: int = 3) -> list[Any]:
         a = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise TypeError(f"values must be numbers, got {describe(values)}") from err
-    out = np.round(a, digits)
-    as_list = np.where(np.isfinite(out), out, np.nan).tolist()
+    as_list = np.where(np.isfinite(a), a, np.nan).tolist()
 
     def clean(v: Any) -> Any:
         if isinstance(v, list):
             return [clean(u) for u in v]
-        return None if math.isnan(v) else (int(v) if digits == 0 else v)
+        if math.isnan(v):
+            return None
+        r = round(v, digits)  # Python's round is correctly rounded; np.round is not
+        return int(r) if digits == 0 else r
 
     return clean(as_list)
 
@@ -170,7 +172,7 @@ def _check_range(name: str, value: Any, *, log: bool = False) -> list[float]:
     if not lo < hi:
         raise ValueError(f"{name} must have low < high, got ({lo}, {hi})")
     if log and lo <= 0:
-        raise ValueError(f"{name} must be positive on a log axis, got ({lo}, {hi})")
+        raise ValueError(f"{name} must be positive on a log axis (log_y=True), got ({lo}, {hi})")
     return [lo, hi]
 
 
@@ -350,7 +352,8 @@ def interactive_figure(
     if not alt.strip():
         raise ValueError("alt must describe the figure, got an empty string")
     ctrl = _check_controls(controls)
-    log_y = bool(log_y)
+    if not isinstance(log_y, bool):
+        raise TypeError(f"log_y must be True or False, got {describe(log_y)}")
     xr = _check_range("x_range", x_range)
     yr = _check_range("y_range", y_range, log=log_y)
     st = _check_styles(styles)
@@ -376,7 +379,15 @@ def interactive_figure(
         "height": height,
     }
     if x_ticks is not None:
-        spec["x_ticks"] = [[float(p), str(t)] for p, t in x_ticks]
+        ticks = check_sequence("x_ticks", x_ticks)
+        for i, tick in enumerate(ticks):
+            if isinstance(tick, (str, bytes)) or not isinstance(tick, Sequence) or len(tick) != 2:
+                raise TypeError(
+                    f"x_ticks[{i}] must be a pair (position, text), got {describe(tick)}"
+                )
+        spec["x_ticks"] = [
+            [check_float(f"x_ticks[{i}][0]", p), str(t)] for i, (p, t) in enumerate(ticks)
+        ]
     if source is not None:
         if not isinstance(source, Mapping):
             raise TypeError(f"source must be a dict, got {describe(source)}")

@@ -315,6 +315,8 @@ def residual_stream_rms(model: DeepMLP, X: torch.Tensor) -> torch.Tensor:
         )
     X = as_features("X", X)
     check_features("X", X, model.input.in_features)
+    if len(X) == 0:
+        raise ValueError("X must hold at least one example, got 0 rows")
     records: list[torch.Tensor] = []
 
     def record(

@@ -146,7 +146,9 @@ def xor_from_random_starts(
     torch.Size([3])
     """
     hidden = check_int("hidden", hidden, minimum=1)
-    seeds = [check_int(f"seeds[{i}]", s) for i, s in enumerate(check_sequence("seeds", seeds))]
+    seeds = [
+        check_int(f"seeds[{i}]", s, minimum=0) for i, s in enumerate(check_sequence("seeds", seeds))
+    ]
     if not seeds:
         raise ValueError("seeds must hold at least one seed, got none")
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)

@@ -59,7 +59,9 @@ def test_repository_notebook_reads_as_a_plain_notebook(source: Path) -> None:
     text = source.read_text(encoding="utf-8")
     solutions = len(re.findall(r"\{solution(-start)?\}", text))
     hidden = sum(
-        "<summary>Solution to" in cell.source for cell in nb.cells if cell.cell_type == "markdown"
+        cell.source.count("<summary>Solution to")
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
     )
     assert hidden == solutions, "every solution is inside a <details> block"
 
