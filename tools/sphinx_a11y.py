@@ -193,6 +193,28 @@ class ResolveBookPdfLinks(SphinxPostTransform):
 # ------------------------------------------------------------ interactive outputs in PDF
 
 
+def _bundles_with_page(
+    document: nodes.Node, default: str
+) -> list[tuple[nodes.Element, nodes.Element, str]]:
+    """Every mime bundle with the node that holds it and the page it was written in.
+
+    In the joined LaTeX document ``env.docname`` is the root page; walk down from the
+    top, as :class:`RefdocFromSourcePage` does (Sphinx joins pages by giving a page's
+    children to a ``start_of_file`` node, whose children keep their old ``parent``).
+    """
+    found: list[tuple[nodes.Element, nodes.Element, str]] = []
+    stack: list[tuple[Any, Any, str]] = [(document, None, default)]
+    while stack:
+        node, holder, docname = stack.pop()
+        if isinstance(node, addnodes.start_of_file):
+            docname = node["docname"]
+        elif isinstance(node, nodes.container) and node.get("nb_element") == "mime_bundle":
+            found.append((node, holder, docname))
+            continue
+        stack.extend((child, node, docname) for child in getattr(node, "children", ()))
+    return found
+
+
 class NoteInteractiveOutputs(SphinxPostTransform):
     """Below an interactive output with a static image, say where the interactive one is.
 
@@ -206,9 +228,7 @@ class NoteInteractiveOutputs(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         if self.app.builder.format == "html":
             return
-        for bundle in list(self.document.findall(nodes.container)):
-            if bundle.get("nb_element") != "mime_bundle":
-                continue
+        for bundle, holder, page in _bundles_with_page(self.document, self.env.docname):
             types = {child.get("mime_type") for child in bundle.children}
             if "text/html" not in types or not types.intersection(IMAGE_TYPES):
                 continue
@@ -218,11 +238,11 @@ class NoteInteractiveOutputs(SphinxPostTransform):
             note += nodes.emphasis(INTERACTIVE_NOTE, INTERACTIVE_NOTE)
             baseurl = (self.config.html_baseurl or "").rstrip("/")
             if baseurl:
-                url = f"{baseurl}/{self.env.docname}.html"
+                url = f"{baseurl}/{page}.html"
                 note += nodes.Text(" ")
                 note += nodes.reference(url, url, refuri=url)
-            at = bundle.parent.index(bundle) + 1
-            bundle.parent[at:at] = [keep, note]
+            at = holder.index(bundle) + 1
+            holder[at:at] = [keep, note]
 
 
 # ------------------------------------------------------------------- the joined document
