@@ -198,12 +198,17 @@ def test_bibliography_shows_dois(desktop: Any) -> None:
         pytest.skip("no bibliography page in the table of contents")
     pybtex = pytest.importorskip("pybtex.database")
     entries = pybtex.parse_file(str(ROOT / "references.bib")).entries
-    with_doi = {
-        re.sub(r"\W+", " ", e.fields["title"].replace("{", "").replace("}", "")).lower().strip(): (
-            e.fields["doi"].lower()
-        )
+
+    def plain(title: str) -> str:
+        return re.sub(r"\W+", " ", title.replace("{", "").replace("}", "")).lower().strip()
+
+    # Every title, with its DOI or None: a citation is the entry whose title is the
+    # longest one found in its text ("Layer normalization" is inside the title "On layer
+    # normalization in the Transformer architecture" of another entry).
+    titles = {
+        plain(e.fields["title"]): e.fields.get("doi", "").lower() or None
         for e in entries.values()
-        if "doi" in e.fields and "title" in e.fields
+        if "title" in e.fields
     }
     citations = desktop(docname).page.evaluate(
         """() => [...document.querySelectorAll('.citation')].map(c => ({
@@ -215,12 +220,15 @@ def test_bibliography_shows_dois(desktop: Any) -> None:
     checked = 0
     for citation in citations:
         text = re.sub(r"\W+", " ", citation["text"]).lower()
-        for title, doi in with_doi.items():
-            if title[:60] in text:
-                checked += 1
-                assert any(doi in link for link in citation["links"]), (
-                    f"no DOI link ({doi}) in: {citation['text'][:120]}"
-                )
+        found = [title for title in titles if title[:60] in text]
+        if not found:
+            continue
+        doi = titles[max(found, key=len)]
+        if doi is not None:
+            checked += 1
+            assert any(doi in link for link in citation["links"]), (
+                f"no DOI link ({doi}) in: {citation['text'][:120]}"
+            )
     assert checked, "no entry with a DOI is cited in the book"
 
 
