@@ -58,8 +58,10 @@ def environment_requirements(kind: str, torch_pin: str) -> list[list[str]]:
     """The pip installs (argument lists) that make the environment ``kind``."""
     if kind == "binder":
         # A link page that cannot be reached is skipped after one short try.
+        # repo2docker's base image brings the Jupyter server and ipykernel; add the kernel.
         return [
-            ["--retries", "1", "--timeout", "15", "-r", str(ROOT / "binder" / "requirements.txt")]
+            ["--retries", "1", "--timeout", "15", "-r", str(ROOT / "binder" / "requirements.txt")],
+            ["ipykernel"],
         ]
     if kind == "latest":
         return [["--upgrade", *LATEST], [*COLAB_PACKAGES]]
