@@ -82,14 +82,25 @@ install: $(STAMP)  ## create .venv with the locked versions (hash-checked) and d
 NOTEBOOKS ?= sync
 # Chapters execute in parallel before the site is built, one kernel per core.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# warm: each kernel is a fork of a process that has imported torch, matplotlib and
+# IPython (tools/warm_kernels.py); plain: kernels start as jupyter starts them.
+KERNELS ?= warm
+# 1: the site build runs beside the kernels and reads each chapter once it has run
+# (tools/execute.py -- COMMAND); 0: the site build starts when every chapter has run.
+OVERLAP ?= 1
 # The build's kernels: strict self-checks (a rejected solution fails the build) and
 # glue that prints nothing (the page quotes the values).
 BUILD_ENV := DLBOOK_BOOK_BUILD=1 DLBOOK_CHECK_STRICT=1
 
 book: $(STAMP)  ## build the HTML site (re-executes chapters when dlbook or the pins change)
 	$(PY) -m tools.cache_guard --build-dir $(BUILD)
-	$(PY) -m tools.execute --build-dir $(BUILD) --toc $(TOC) --jobs $(JOBS)
+ifeq ($(OVERLAP),1)
+	$(PY) -m tools.execute --build-dir $(BUILD) --toc $(TOC) --jobs $(JOBS) --kernels $(KERNELS) \
+	  -- env $(BUILD_ENV) $(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
+else
+	$(PY) -m tools.execute --build-dir $(BUILD) --toc $(TOC) --jobs $(JOBS) --kernels $(KERNELS)
 	$(BUILD_ENV) $(BIN)/jupyter-book build . --path-output $(BOOK_OUT) --toc $(TOC) $(JB_FLAGS)
+endif
 	$(PY) -m tools.notebooks $(NOTEBOOKS) --toc $(TOC) --build-dir $(BUILD)
 	@echo "Site built: open $(abspath $(BUILD))/html/index.html (or run 'make serve')."
 

@@ -11,6 +11,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = "chapters"
+#: Environment of the build's kernels: strict self-checks, quiet glue, one thread each
+#: (two kernels share two cores; torch's two-thread operations stall when they compete).
+KERNEL_ENV = {
+    "DLBOOK_BOOK_BUILD": "1",
+    "DLBOOK_CHECK_STRICT": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
 
 
 @lru_cache(maxsize=8)
