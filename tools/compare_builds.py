@@ -1,7 +1,10 @@
 """Build the book twice from cold and compare: the pages and notebooks must be the same.
 
-The first build runs the chapters one at a time, the second in parallel (the way
-``make book`` runs them). Their HTML pages, downloadable notebooks and repository
+The first build runs the chapters one at a time in kernels started as jupyter starts
+them (``KERNELS=plain``), and the site build after them (``OVERLAP=0``); the second
+runs them the way ``make book`` does: in parallel, in kernels forked from a process
+that has imported torch (``tools/warm_kernels.py``), with the site build reading each
+chapter as soon as it has run. Their HTML pages, downloadable notebooks and repository
 notebooks must agree byte for byte, except for what is a measurement of the machine:
 
 * glued values marked ``measured=True`` (both builds glue them as "(measured)",
@@ -9,8 +12,8 @@ notebooks must agree byte for byte, except for what is a measurement of the mach
 * outputs of cells tagged ``measurement`` (benchmark tables), removed before comparing;
 * the execution page's table of execution times.
 
-So this checks both that parallel execution changes nothing and that the chapters
-are deterministic. Usage: ``python -m tools.compare_builds [--keep]``; exit 1 and a
+So this checks that parallel execution and forked kernels change nothing, and that
+the chapters are deterministic. Usage: ``python -m tools.compare_builds [--keep]``; exit 1 and a
 list of the differing files when they differ.
 """
 
@@ -35,13 +38,21 @@ MEASUREMENT = re.compile(r'<div class="cell tag_measurement[^"]*".*?</div>\s*</d
 EXECUTION_TABLE = re.compile(r'<table class="[^"]*dlbook-execution.*?</table>', re.S)
 
 
-def build(name: str, jobs: int) -> Path:
+def build(name: str, jobs: int, kernels: str) -> Path:
     out = OUT / name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     env = {**os.environ, "DLBOOK_MASK_MEASURED": "1"}
     subprocess.run(
-        ["make", "book", f"BOOK_OUT={out}", f"JOBS={jobs}", "NOTEBOOKS=check"],
+        [
+            "make",
+            "book",
+            f"BOOK_OUT={out}",
+            f"JOBS={jobs}",
+            f"KERNELS={kernels}",
+            f"OVERLAP={0 if kernels == 'plain' else 1}",
+            "NOTEBOOKS=check",
+        ],
         cwd=ROOT,
         check=False,  # NOTEBOOKS=check may fail on masked values; the files are compared below
         env=env,
@@ -95,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the two builds in _build/compare")
     args = parser.parse_args(argv)
-    serial = build("serial", jobs=1)
-    parallel = build("parallel", jobs=os.cpu_count() or 2)
+    serial = build("serial", jobs=1, kernels="plain")
+    parallel = build("parallel", jobs=os.cpu_count() or 2, kernels="warm")
     problems = compare(serial, parallel)
     for problem in problems:
         print(f"compare_builds: {problem}")

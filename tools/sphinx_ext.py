@@ -23,6 +23,16 @@ configuration lives in ``_config.yml``; this module does three things:
 3. **Two theme fixes found by the browser tests** (sphinx-thebe's inline script is
    registered twice under Jupyter Book, and the second ``const`` declaration is a
    script error on every page; source links for ``sphinx.ext.linkcode``).
+
+4. **Reading chapters while they execute.** ``tools/execute.py -- <site build>``
+   runs the site build beside the kernels; a chapter is read once its outputs are in
+   the cache (:func:`_wait_for_outputs`), and the page that shows the execution record
+   last, once the record is written.
+
+5. **Numbered references without re-reading pages.** Sphinx resolves each
+   ``{numref}`` by unpickling the whole page its target is on; the book's ~80
+   references cost ~2 s a build that way. The standard domain here unpickles each page
+   once per build.
 """
 
 from __future__ import annotations
@@ -33,9 +43,12 @@ import functools
 import importlib
 import inspect
 import json
+import os
 import pkgutil
 import re
 import subprocess
+import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +59,13 @@ import nbformat
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.domains.std import StandardDomain as _SphinxStandardDomain
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import config as book_config
-from . import notebooks
+from . import execute, notebooks
 
 logger = logging.getLogger(__name__)
 
@@ -416,12 +430,35 @@ def source_link(srcdir: Path, domain: str, info: dict[str, str]) -> str | None:
     try:
         obj = inspect.unwrap(obj)
         path = Path(inspect.getsourcefile(obj) or "").resolve()
-        lines, start = inspect.getsourcelines(obj)
         relative = path.relative_to(srcdir.resolve())
+        span = _definitions(path).get(getattr(obj, "__qualname__", ""))
+        if span is None:
+            lines, start = inspect.getsourcelines(obj)
+            span = (start, start + len(lines) - 1)
     except (TypeError, OSError, ValueError):
         return None  # a constant, or an object defined outside the repository
     repo = book_config.repository(srcdir)
-    return f"{repo.url}/blob/{repo.branch}/{relative.as_posix()}#L{start}-L{start + len(lines) - 1}"
+    return f"{repo.url}/blob/{repo.branch}/{relative.as_posix()}#L{span[0]}-L{span[1]}"
+
+
+@functools.cache
+def _definitions(path: Path) -> dict[str, tuple[int, int]]:
+    """Qualified name -> (first line, decorators included; last line) of every function
+    and class in a source file: what ``inspect.getsourcelines`` gives, from one parse
+    of the file (it tokenizes the file again for every object)."""
+    spans: dict[str, tuple[int, int]] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = f"{prefix}{child.name}"
+                first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+                spans.setdefault(name, (first, child.end_lineno or child.lineno))
+                inner = f"{name}.<locals>." if not isinstance(child, ast.ClassDef) else f"{name}."
+                visit(child, inner)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), "")
+    return spans
 
 
 def edition_line(srcdir: Path) -> str:
@@ -470,6 +507,85 @@ def _dedupe_scripts(
     context["script_files"] = unique
 
 
+# ------------------------------------------------- reading beside the execution
+
+EXECUTION_DIRECTIVE = "```{dlbook-execution}"
+
+
+def _shows_execution(env: BuildEnvironment, docname: str) -> bool:
+    try:
+        return EXECUTION_DIRECTIVE in Path(env.doc2path(docname)).read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def _read_execution_pages_last(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """The pages that show the execution record are read after every chapter."""
+    docnames.sort(key=lambda docname: _shows_execution(env, docname))  # stable
+
+
+def _wait_for_outputs(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Before a page is read, wait until the execution beside this build has its outputs.
+
+    A no-op unless ``tools/execute.py`` started this build (it names its status file in
+    ``DLBOOK_EXECUTION_STATUS``). The wait ends when the chapter is no longer pending
+    (executed, or failed: MyST-NB then executes it and reports the error), or when
+    the executing process is gone.
+    """
+    status_path = os.environ.get(execute.STATUS_ENV)
+    if not status_path:
+        return
+    whole_record = EXECUTION_DIRECTIVE in source[0]
+    while True:
+        try:
+            state = json.loads(Path(status_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if state.get("finished"):
+            return
+        if not whole_record and docname not in state.get("pending", []):
+            return
+        try:
+            os.kill(int(state["pid"]), 0)
+        except (OSError, KeyError, ValueError):
+            return
+        time.sleep(0.05)
+
+
+# ----------------------------------------------------------- numbered references
+
+_NUMREF_DOCTREES: weakref.WeakKeyDictionary[BuildEnvironment, dict[str, tuple[Any, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _numref_doctree(env: BuildEnvironment, docname: str) -> nodes.document:
+    """The page's doctree for reading only, unpickled again only when the page changed."""
+    pickles = getattr(env, "_pickled_doctree_cache", None)
+    cache = _NUMREF_DOCTREES.setdefault(env, {})
+    hit = cache.get(docname)
+    if hit is not None and pickles is not None and hit[0] is pickles.get(docname):
+        return hit[1]  # type: ignore[no-any-return]
+    doctree = BuildEnvironment.get_doctree(env, docname)
+    if pickles is not None:
+        cache[docname] = (pickles.get(docname), doctree)
+    return doctree
+
+
+class StandardDomain(_SphinxStandardDomain):
+    """Sphinx's standard domain; a ``numref`` finds its target's number in a doctree
+    unpickled once per build rather than once per reference (it only reads it)."""
+
+    def _resolve_numref_xref(  # type: ignore[override]
+        self, env: BuildEnvironment, *args: Any, **kwargs: Any
+    ) -> Any:
+        env.get_doctree = functools.partial(_numref_doctree, env)  # type: ignore[method-assign]
+        try:
+            return super()._resolve_numref_xref(env, *args, **kwargs)
+        finally:
+            del env.get_doctree
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.autodoc")
     app.setup_extension("sphinx.ext.napoleon")
@@ -484,5 +600,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _write_notebooks)
     app.connect("build-finished", _drop_theme_stubs)
     app.add_directive("dlbook-execution", ExecutionTable)
+    app.add_domain(StandardDomain, override=True)
+    app.connect("env-before-read-docs", _read_execution_pages_last)
+    app.connect("source-read", _wait_for_outputs, priority=100)
     app.connect("env-get-outdated", _reread_execution_page)
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}
