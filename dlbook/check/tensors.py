@@ -32,7 +32,7 @@ def _hidden_shape() -> tuple[int, ...]:
     "and the result takes the larger size. A missing dimension counts as 1.",
 )
 def _broadcast_shape() -> tuple[int, ...]:
-    return tuple((torch.zeros(5, 1, 3) + torch.zeros(4, 1)).shape)
+    return tuple((torch.zeros(2, 1, 4) + torch.zeros(3, 1)).shape)
 
 
 def _one_hot_inputs() -> list[tuple[torch.Tensor, int]]:
@@ -139,8 +139,9 @@ def _point_sets() -> list[tuple[torch.Tensor, torch.Tensor]]:
     "tensors.pairwise-distances",
     kind="function",
     inputs=_point_sets,
-    hint="P[:, None, :] - Q[None, :, :] has shape (n, m, d); square, sum over the last "
-    "dimension and take the square root.",
+    hint="The squared norms of the rows of P form a column (n, 1), those of Q a row (1, m), "
+    "and P @ Q.T holds the products; add them as in the expansion, clamp at 0 and take the "
+    "square root.",
 )
 def _pairwise_distances(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
     return torch.cdist(P, Q)

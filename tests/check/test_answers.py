@@ -186,8 +186,8 @@ VALUES = [
     Value("supervised-learning.zero-eigenvalues", 1, wrong=(0, 2)),
     # (32, 784) -> Linear -> (32, 128) -> ReLU -> Linear -> (32, 64)
     Value("tensors.hidden-shape", (32, 64), wrong=((32, 128), (64, 32))),
-    # (5, 1, 3) and (4, 1) aligned on the right
-    Value("tensors.broadcast-shape", (5, 4, 3), wrong=((4, 5, 3), (5, 1, 3))),
+    # (2, 1, 4) and (3, 1) aligned on the right; (5, 4, 3) is the example in the text
+    Value("tensors.broadcast-shape", (2, 3, 4), wrong=((3, 2, 4), (2, 1, 4), (5, 4, 3))),
     # a bag of words forgets the order
     Value("tensors.word-order", True, wrong=(False,)),
     # ':' keeps 4, None inserts 1, 0 removes the 5, the 6 is kept; without None (4, 6).
