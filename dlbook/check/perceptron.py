@@ -17,7 +17,7 @@ __all__: list[str] = []
     "perceptron.majority-threshold",
     by_hand=True,
     hint="The unit fires when at least tau inputs are on; majority of three means "
-    "more than half of them.",
+    "more than half of them. Give the integer threshold.",
 )
 def _majority_threshold() -> int:
     inputs = binary_inputs(3)
@@ -93,7 +93,8 @@ def _cube_corners() -> int:
     kind="close",
     by_hand=True,
     hint="R^2 = 3. With u = (a, a, c), the margins are -c, -(a + c) twice and 2a + c; make "
-    "the smallest one as large as possible subject to 2a^2 + c^2 = 1, then compute R^2 / gamma^2.",
+    "the smallest one as large as possible subject to 2a^2 + c^2 = 1, then compute R^2 / gamma^2 "
+    "with the square roots kept exact (rounding gamma on the way shifts the result).",
 )
 def _and_bound() -> float:
     X = binary_inputs(2)
