@@ -38,6 +38,12 @@ TORCH_SOURCE ?= $(if $(TORCH_WHEELHOUSE),--no-index,--index-url $(TORCH_INDEX))
 # lock has no torch wheel for (it holds the CPU build for Linux x86-64).
 HASHES ?= 1
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check
+# Packages are installed without byte-compiling them one file at a time; the
+# environment is compiled afterwards in one parallel pass (`compileall -j 0`, a process
+# per core). Files that do not compile are skipped, as pip skips them.
+PIP_FAST := $(PIP_INSTALL) --no-compile
+COMPILE := $(PY) -m compileall -q -j 0 \
+	$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') > /dev/null || true
 
 # `make lock` (needs uv and the network) re-resolves requirements/book.in; the pins
 # already in the lock are kept unless LOCK_ARGS=--upgrade (or --upgrade-package NAME).
@@ -58,20 +64,22 @@ $(STAMP): pyproject.toml $(LOCK) $(CONSTRAINTS)
 	  echo "note: the lock is made for Python 3.11 on Linux x86-64; if torch fails its hash check, use PYTHON=python3.11 or HASHES=0"
 ifeq ($(HASHES),0)
 	$(PIP_INSTALL) -c $(CONSTRAINTS) pip setuptools wheel
-	$(PIP_INSTALL) -c $(CONSTRAINTS) --index-url $(TORCH_INDEX) --no-deps "torch==$(TORCH_RELEASE)"
-	$(PIP_INSTALL) -c $(CONSTRAINTS) --index-url $(PYPI_INDEX) -e ".[book,test,dev]"
+	$(PIP_FAST) -c $(CONSTRAINTS) --index-url $(TORCH_INDEX) --no-deps "torch==$(TORCH_RELEASE)"
+	$(PIP_FAST) -c $(CONSTRAINTS) --index-url $(PYPI_INDEX) -e ".[book,test,dev]"
 else
-	@# 1. pip, setuptools and wheel, from the lock, so that the rest is installed by the locked pip.
+	@echo "install: 1/5 pip, setuptools and wheel, from the lock, so that the locked pip installs the rest"
 	$(LOCKFILE) pick pip setuptools wheel > $(VENV)/lock-bootstrap.txt
 	$(PIP_INSTALL) --require-hashes --no-deps --index-url $(PYPI_INDEX) -r $(VENV)/lock-bootstrap.txt
-	@# 2. torch alone, from the PyTorch CPU index: the only package taken from there.
+	@echo "install: 2/5 torch alone, from the PyTorch CPU index (the only package taken from there; 750 MB unpacked)"
 	$(LOCKFILE) pick torch > $(VENV)/lock-torch.txt
-	$(PIP_INSTALL) --require-hashes --no-deps $(TORCH_SOURCE) -r $(VENV)/lock-torch.txt
-	@# 3. everything else from PyPI; pip checks that the lock holds every dependency.
-	$(PIP_INSTALL) --require-hashes --index-url $(PYPI_INDEX) -r $(LOCK)
-	@# 4. dlbook itself, with no dependency resolution and the locked setuptools.
+	$(PIP_FAST) --require-hashes --no-deps $(TORCH_SOURCE) -r $(VENV)/lock-torch.txt
+	@echo "install: 3/5 everything else from PyPI (pip checks that the lock holds every dependency)"
+	$(PIP_FAST) --require-hashes --index-url $(PYPI_INDEX) -r $(LOCK)
+	@echo "install: 4/5 dlbook itself, with no dependency resolution and the locked setuptools"
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 endif
+	@echo "install: 5/5 byte-compiling the environment, one process per core"
+	$(COMPILE)
 	$(PY) -m pip check
 	@touch $@
 
