@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from .._axes import get_axes
 from .._validation import (
     as_tensor,
+    check_choice,
     check_color,
     check_float,
     check_int,
@@ -397,12 +398,22 @@ def bias_variance(
     n_datasets: int = 200,
     noise: float = 0.25,
     n_points: int = 100,
+    design: str = "uniform",
+    weight_decay: float = 0.0,
     seed: int = 0,
 ) -> BiasVariance:
     """Measure noise, squared bias and variance of polynomial fits over resampled data sets.
 
-    Draws ``n_datasets`` training sets ``dlbook.data.noisy_sine(n_train, noise=noise)``
-    and fits a least-squares polynomial of each degree to each. At ``n_points``
+    Draws ``n_datasets`` training sets of ``n_train`` noisy samples of
+    ``sin(2 pi x)`` and fits a polynomial of each degree to each, by least squares
+    or, with ``weight_decay``, by :func:`ridge_polynomial_fit`. With
+    ``design="uniform"`` each training set is
+    ``dlbook.data.noisy_sine(n_train, noise=noise)``, its inputs independent and
+    uniform on [0, 1]; some sets then bunch their inputs and leave wide gaps, in
+    which fits of high degree swing without bound, and the averages over the sets
+    are dominated by a few of them. With ``design="stratified"`` the ``i``-th input
+    is uniform on ``[i / n_train, (i + 1) / n_train]``, one in each equal part of
+    [0, 1], so that the expectations exist and the averages settle. At ``n_points``
     evenly spaced inputs in [0, 1] (where the training inputs are drawn from) it
     compares the fits with the true function ``sin(2 pi x)`` and with fresh noisy
     targets, one per data set and input. For the average ``f_bar`` of the fits,
@@ -423,6 +434,11 @@ def bias_variance(
         Standard deviation of the noise on the targets.
     n_points : int, default 100
         Evaluation inputs.
+    design : {"uniform", "stratified"}, default "uniform"
+        How the training inputs are drawn (see above).
+    weight_decay : float, default 0.0
+        The strength ``alpha >= 0`` of the penalty of :func:`ridge_polynomial_fit`;
+        0 is plain least squares.
     seed : int, default 0
         Seed of the training sets and of the fresh targets.
 
@@ -435,6 +451,10 @@ def bias_variance(
     >>> bv = bias_variance([1, 3], n_datasets=50, seed=0)
     >>> bv.bias_squared[0] > bv.bias_squared[1], bv.variance[0] < bv.variance[1]
     (True, True)
+    >>> plain = bias_variance([9], design="stratified", seed=0)
+    >>> decayed = bias_variance([9], design="stratified", weight_decay=1e-4, seed=0)
+    >>> bool(decayed.variance[0] < plain.variance[0] / 10)
+    True
     """
     n_train = check_int("n_train", n_train, minimum=1)
     degrees = [
@@ -451,6 +471,8 @@ def bias_variance(
     n_datasets = check_int("n_datasets", n_datasets, minimum=2)
     noise = check_float("noise", noise, minimum=0.0, maximum=1e6)
     n_points = check_int("n_points", n_points, minimum=1)
+    design = check_choice("design", design, ("uniform", "stratified"))
+    weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
     generator = make_generator(check_int("seed", seed, minimum=0))
     grid = torch.linspace(0.0, 1.0, n_points, dtype=torch.float64)
     truth = torch.sin(2 * torch.pi * grid)  # (n_points,)
@@ -458,14 +480,29 @@ def bias_variance(
     fresh = truth + noise * torch.randn(
         n_datasets, n_points, generator=generator, dtype=torch.float64
     )
-    samples = [noisy_sine(n_train, noise=noise, seed=data_seed) for data_seed in seeds]
-    xs = torch.stack([x for x, _ in samples]).double()  # (n_datasets, n_train)
-    ys = torch.stack([y for _, y in samples]).double()
+    shape = (n_datasets, n_train)
+    if design == "uniform":
+        samples = [noisy_sine(n_train, noise=noise, seed=data_seed) for data_seed in seeds]
+        xs = torch.stack([x for x, _ in samples]).double()  # (n_datasets, n_train)
+        ys = torch.stack([y for _, y in samples]).double()
+    else:  # one input in each of the n_train equal parts of [0, 1]
+        offsets = torch.rand(shape, generator=generator, dtype=torch.float64)
+        xs = (torch.arange(n_train, dtype=torch.float64) + offsets) / n_train
+        ys = torch.sin(2 * torch.pi * xs) + noise * torch.randn(
+            shape, generator=generator, dtype=torch.float64
+        )
+    lam = n_train * weight_decay / 2  # as in ridge_polynomial_fit
     fits = torch.empty(len(degrees), n_datasets, n_points, dtype=torch.float64)
-    for k, degree in enumerate(degrees):  # every data set's least-squares fit at once
+    for k, degree in enumerate(degrees):  # every data set's fit at once
         powers = torch.arange(degree + 1, dtype=torch.float64)
-        coefficients = torch.linalg.lstsq(xs[..., None] ** powers, ys[..., None]).solution
-        fits[k] = ((grid[:, None] ** powers) @ coefficients[..., 0].T).T  # (R, n_points)
+        P = xs[..., None] ** powers  # (n_datasets, n_train, degree + 1)
+        if weight_decay == 0.0:
+            coefficients = torch.linalg.lstsq(P, ys[..., None]).solution[..., 0]
+        else:  # V diag(s / (s^2 + lam)) U^T y, as ridge_polynomial_fit solves it
+            U, S, Vh = torch.linalg.svd(P, full_matrices=False)
+            projected = (U.transpose(1, 2) @ ys[..., None])[..., 0]  # (n_datasets, d + 1)
+            coefficients = (Vh.transpose(1, 2) @ (S / (S**2 + lam) * projected)[..., None])[..., 0]
+        fits[k] = ((grid[:, None] ** powers) @ coefficients.T).T  # (R, n_points)
     average = fits.mean(dim=1)  # (degrees, n_points): f_bar
     bias_squared = ((average - truth) ** 2).mean(dim=1)
     variance = fits.var(dim=1, unbiased=False).mean(dim=1)

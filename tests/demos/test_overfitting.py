@@ -130,3 +130,37 @@ def test_bias_variance_repeats_with_its_seed_and_checks_its_arguments():
         bias_variance([1], n_datasets=1)
     with pytest.raises(ValueError, match="degrees must name at least one degree"):
         bias_variance([])
+    with pytest.raises(ValueError, match="design must be one of 'uniform', 'stratified'"):
+        bias_variance([1], design="even")
+    with pytest.raises(ValueError, match="weight_decay"):
+        bias_variance([1], weight_decay=-1.0)
+
+
+def test_bias_variance_with_spread_inputs_settles_across_seeds():
+    # Inputs drawn independently let a few near-degenerate training sets dominate the
+    # variance of a high degree; one input in each twelfth of [0, 1] keeps it stable.
+    wild = [bias_variance([7], seed=s).variance[0] for s in range(3)]
+    tame = [bias_variance([7], design="stratified", seed=s).variance[0] for s in range(3)]
+    assert max(wild) > 10 * min(wild)
+    assert max(tame) < 1.5 * min(tame)
+    bv = bias_variance([0, 9], design="stratified", seed=0)
+    for b, v, t in zip(bv.bias_squared, bv.variance, bv.test_error, strict=True):
+        assert t == pytest.approx(bv.noise_variance + b + v, rel=0.05)
+
+
+def test_bias_variance_with_weight_decay_trades_variance_for_bias():
+    plain = bias_variance([9], design="stratified", seed=3)
+    decayed = bias_variance([9], design="stratified", weight_decay=1e-4, seed=3)
+    assert decayed.variance[0] < plain.variance[0] / 10
+    assert decayed.bias_squared[0] > 10 * decayed.variance[0] / 200
+    # An enormous decay shrinks every fit to nearly zero: bias^2 -> mean of sin^2, variance -> 0.
+    flat = bias_variance([3], design="stratified", weight_decay=1e6, seed=0)
+    grid = torch.linspace(0, 1, 100, dtype=torch.float64)
+    assert flat.bias_squared[0] == pytest.approx(
+        float((torch.sin(2 * torch.pi * grid) ** 2).mean()), rel=1e-3
+    )
+    assert flat.variance[0] < 1e-8
+    # weight_decay=0 and a vanishing one agree (least squares and the SVD solve).
+    tiny = bias_variance([2], design="stratified", weight_decay=1e-15, seed=0)
+    exact = bias_variance([2], design="stratified", seed=0)
+    assert tiny.variance[0] == pytest.approx(exact.variance[0], rel=1e-6)
