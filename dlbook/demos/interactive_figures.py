@@ -219,7 +219,8 @@ def mlp_training(
     points per corner); at each
     recorded step the figure keeps the line where the predicted probability of
     class 1 is one half, a coarse heat map of that probability, and the loss and
-    training accuracy.
+    training accuracy. Class 0 and the region where it is likelier are blue, class 1
+    and its region orange, as in :func:`dlbook.plotting.plot_decision_surface`.
 
     Parameters
     ----------
@@ -297,7 +298,9 @@ def mlp_training(
         frames.append(
             {
                 "series": [{"s": 2, "x": xs, "y": ys}],
-                "grid": (2 * p1 - 1).round(2),
+                # positive (blue) where class 0 is likelier, negative (orange) for class 1,
+                # the colours of the classes' points, as in plotting.plot_decision_surface
+                "grid": (1 - 2 * p1).round(2),
                 "text": f"step {target}: loss {loss:.3f}, training accuracy {100 * accuracy:.0f}%",
             }
         )
@@ -314,8 +317,8 @@ def mlp_training(
         x_label="x1",
         y_label="x2",
         styles=[
-            {"kind": "scatter", "color": 1, "label": "class 0"},
-            {"kind": "scatter", "color": 0, "label": "class 1"},
+            {"kind": "scatter", "color": 0, "label": "class 0"},
+            {"kind": "scatter", "color": 1, "label": "class 1"},
             {"kind": "line", "color": 5, "label": "p(class 1) = 0.5"},
         ],
         static=[
