@@ -620,6 +620,7 @@ def temperature_control(
         ),
         x_range=(-0.6, k - 0.4),
         y_range=(0.0, 1.0),
+        x_label="class",
         y_label="probability",
         styles=[{"kind": "bar", "color": 0, "width": 0.7}],
         x_ticks=[(i, n) for i, n in enumerate(names)],
@@ -667,6 +668,7 @@ def plot_softmax(
     ax = get_axes(ax, figsize=(4.5, 2.8))
     ax.bar(names, p, color="#0072B2")
     ax.set_ylim(0, 1)
+    ax.set_xlabel("class")
     ax.set_ylabel("probability")
     ax.set_title(f"T = {float(temperature):g}, entropy = {float(entropy(p)):.3f} nats")
     return ax

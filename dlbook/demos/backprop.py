@@ -70,7 +70,7 @@ def two_one_one_step(
     -------
     dict
         Forward values ``z1, h, z2, y_hat, loss``; gradients ``delta2``
-        (= dL/dz2), ``delta1`` (= dL/dz1), ``grad_w1``, ``grad_b1``,
+        (= dL/dz2), ``grad_h`` (= dL/dh), ``delta1`` (= dL/dz1), ``grad_w1``, ``grad_b1``,
         ``grad_w2``, ``grad_b2``; parameters after the step ``new_w1``,
         ``new_b1``, ``new_w2``, ``new_b2``; and ``new_loss``, the loss after it.
 
@@ -109,6 +109,7 @@ def two_one_one_step(
         "y_hat": float(0.5 * (1 + np.tanh(0.5 * z2[0, 0]))),
         "loss": loss,
         "delta2": float(delta2[0, 0]),
+        "grad_h": float(grad_h[0, 0]),
         "delta1": float(delta1[0, 0]),
         "grad_w1": tuple(float(v) for v in first.weight.grad[0]),
         "grad_b1": float(first.bias.grad[0]),
