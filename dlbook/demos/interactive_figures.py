@@ -525,9 +525,9 @@ def gradient_profile(
     """Per-layer gradient norms of a deep MLP at initialisation, for a chosen activation and init.
 
     Every profile comes from :func:`dlbook.demos.gradients.vanishing_gradient_experiment`
-    (one batch of the circles data, nothing trained); the chosen one is drawn in
-    colour over the others in grey, on a log scale, and the readout gives the ratio of
-    the first layer's gradient norm to the last one's.
+    (one batch of 256 examples of the circles data, the experiment's default; nothing
+    trained); the chosen one is drawn in colour over the others in grey, on a log scale,
+    and the readout gives the ratio of the first layer's gradient norm to the last one's.
 
     Parameters
     ----------
@@ -572,7 +572,7 @@ def gradient_profile(
         activations=names["activations"],
         inits=names["inits"],
         width=width,
-        n_samples=128,
+        n_samples=256,
         seed=seed,
     )
     norms = [p.norms.double().clamp_min(1e-30).numpy() for p in profiles]
@@ -627,7 +627,7 @@ def gradient_profile(
             "seed": seed,
             "activations": names["activations"],
             "inits": names["inits"],
-            "n_samples": 128,
+            "n_samples": 256,
         },
     )
 
