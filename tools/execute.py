@@ -102,6 +102,9 @@ async def _execute(path: Path, timeout: int, kernels: str) -> dict[str, Any]:
     except (CellExecutionError, CellTimeoutError):
         error = traceback.format_exc()
     seconds = time.perf_counter() - started
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = join_streams(cell.get("outputs", []))
     cells = []
     for index, cell in enumerate(nb.cells):
         timing = cell.metadata.pop("execution", None)  # not part of the outputs (or the key)
@@ -138,6 +141,29 @@ async def _execute(path: Path, timeout: int, kernels: str) -> dict[str, Any]:
         "stderr": stderr,
         "slowest_cells": sorted(cells, key=lambda c: -c["seconds"])[:5],
     }
+
+
+def join_streams(outputs: list[Any]) -> list[Any]:
+    """Consecutive pieces of one stream as one output, their texts joined as written.
+
+    A kernel sends what a cell prints in pieces whenever its output buffer is flushed
+    (on a timer), so one ``print`` can arrive as two outputs, and MyST-NB, which puts a
+    line break between the pieces it merges, would then show a different text. Joined
+    here, the outputs no longer depend on when the buffer was flushed.
+    """
+    joined: list[Any] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] = previous.get("text", "") + output.get("text", "")
+        else:
+            joined.append(output)
+    return joined
 
 
 async def _execute_all(

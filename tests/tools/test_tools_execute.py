@@ -230,3 +230,37 @@ def test_pages_showing_the_record_are_read_last(tmp_path: Path) -> None:
     docnames = ["a", "execution", "z"]
     sphinx_ext._read_execution_pages_last(None, Env(), docnames)
     assert docnames == ["a", "z", "execution"]
+
+
+def test_pieces_of_one_stream_are_joined_as_written() -> None:
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "training:  "},
+        {"output_type": "stream", "name": "stdout", "text": " [0.5, 0.25]\n"},
+        {"output_type": "stream", "name": "stderr", "text": "a warning\n"},
+        {"output_type": "display_data", "data": {"text/plain": "1"}},
+        {"output_type": "stream", "name": "stdout", "text": "after\n"},
+    ]
+    joined = execute.join_streams(outputs)
+    assert [o.get("text") for o in joined] == [
+        "training:   [0.5, 0.25]\n",
+        "a warning\n",
+        None,
+        "after\n",
+    ]
+
+
+def test_the_comparison_drops_whole_measurement_cells() -> None:
+    from tools import compare_builds
+
+    page = (
+        '<p>before</p><div class="cell tag_measurement docutils container">'
+        '<div class="cell_input"><div>code</div></div>'
+        '<div class="cell_output"><div><pre>4320.3 us</pre></div></div></div><p>after</p>'
+    )
+    assert compare_builds._drop_measurement_cells(page) == (
+        "<p>before</p><!-- measurement --><p>after</p>"
+    )
+    hidden = page.replace("cell tag_measurement", "cell tag_hide-input tag_measurement")
+    assert compare_builds._drop_measurement_cells(hidden) == (
+        "<p>before</p><!-- measurement --><p>after</p>"
+    )

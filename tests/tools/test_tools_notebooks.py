@@ -308,3 +308,9 @@ def test_a_conversion_problem_is_reported_not_raised(book: Path) -> None:
     (book / "chapters" / "one.md").write_text(CHAPTER + "\n{weird}`role`\n")
     (problem,) = build(book, "0.7423")
     assert "unknown role" in problem
+
+
+def test_a_masked_measurement_is_written_as_it_is() -> None:
+    """The masked builds that compare_builds compares glue "(measured)" for timings."""
+    assert notebooks._format_text("'(measured)'", ".0f") == "(measured)"
+    assert notebooks._format_text("3.7", ".0f") == "4"
