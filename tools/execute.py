@@ -86,8 +86,13 @@ async def _execute(path: Path, timeout: int, kernels: str) -> dict[str, Any]:
         from .warm_kernels import WarmKernelManager
 
         options["kernel_manager_class"] = WarmKernelManager
+    from traitlets.config import Config
+
     client = NotebookClient(
         nb,
+        # Local sockets (files beside the connection file) rather than TCP ports: no
+        # port to find free, and no "running over TCP without encryption" warning.
+        config=Config({"KernelManager": {"transport": "ipc", "ip": _ipc_prefix()}}),
         resources={"metadata": {"path": str(path.parent)}},
         timeout=execution.get("timeout", timeout),
         allow_errors=execution.get("allow_errors", False),
@@ -141,6 +146,14 @@ async def _execute(path: Path, timeout: int, kernels: str) -> dict[str, Any]:
         "stderr": stderr,
         "slowest_cells": sorted(cells, key=lambda c: -c["seconds"])[:5],
     }
+
+
+def _ipc_prefix() -> str:
+    """An absolute path that names one kernel's sockets (the kernel runs elsewhere)."""
+    import tempfile
+    import uuid
+
+    return os.path.join(tempfile.gettempdir(), f"dlbook-kernel-{uuid.uuid4().hex[:12]}")
 
 
 def join_streams(outputs: list[Any]) -> list[Any]:
