@@ -178,8 +178,8 @@ def perceptron_boundary(
         x_label="x1",
         y_label="x2",
         styles=[
-            {"kind": "scatter", "color": 1, "label": "class 0"},
-            {"kind": "scatter", "color": 0, "label": "class 1"},
+            {"kind": "scatter", "color": 0, "label": "class 0"},  # the static figures' colours
+            {"kind": "scatter", "color": 1, "label": "class 1"},
             {"kind": "line", "color": 5, "label": "w·x + b = 0"},
             {"kind": "line", "color": 2, "label": "w", "line_width": 3},
             {"kind": "scatter", "color": 4, "label": "misclassified", "hollow": True, "size": 7},
