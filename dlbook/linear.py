@@ -128,7 +128,10 @@ def least_squares(X: Any, y: Any) -> torch.Tensor:
 
     Solves the least-squares problem with :func:`torch.linalg.lstsq` in double
     precision (equivalent to the normal equations ``X^T X w = X^T y`` but
-    numerically safer).
+    numerically safer), through the singular value decomposition (LAPACK's
+    ``gelsd``, as :func:`numpy.linalg.lstsq` does). When the columns of ``X``
+    are linearly dependent, so that many weights reach the same minimum, it
+    returns the one of least norm, ``pinv(X) y``.
 
     Parameters
     ----------
@@ -147,7 +150,12 @@ def least_squares(X: Any, y: Any) -> torch.Tensor:
     [1.0, 2.0]
     """
     X, y = _design(X, y)
-    solution = torch.linalg.lstsq(X.double().cpu(), y.double().cpu()[:, None]).solution
+    # gelsd, not the CPU default gelsy: gelsy's rank estimate for exactly dependent
+    # columns can flip between calls on the same input, and a rank too low gives
+    # weights whose error is not the minimum.
+    solution = torch.linalg.lstsq(
+        X.double().cpu(), y.double().cpu()[:, None], driver="gelsd"
+    ).solution
     return solution[:, 0].to(device=X.device, dtype=X.dtype)
 
 

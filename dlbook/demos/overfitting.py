@@ -497,7 +497,7 @@ def bias_variance(
         powers = torch.arange(degree + 1, dtype=torch.float64)
         P = xs[..., None] ** powers  # (n_datasets, n_train, degree + 1)
         if weight_decay == 0.0:
-            coefficients = torch.linalg.lstsq(P, ys[..., None]).solution[..., 0]
+            coefficients = torch.linalg.lstsq(P, ys[..., None], driver="gelsd").solution[..., 0]
         else:  # V diag(s / (s^2 + lam)) U^T y, as ridge_polynomial_fit solves it
             U, S, Vh = torch.linalg.svd(P, full_matrices=False)
             projected = (U.transpose(1, 2) @ ys[..., None])[..., 0]  # (n_datasets, d + 1)
