@@ -222,6 +222,23 @@ def test_the_examples_of_the_tolerance_policy(demo):
     assert not answer("demo.computed", 1.609, quiet=True)  # computed answers stay tight
 
 
+def test_three_figures_next_to_a_power_of_ten(demo):
+    demo("demo.hundredth", lambda: 0.01, kind="close", by_hand=True)
+    demo("demo.below-ten", lambda: 9.996, kind="close", by_hand=True)
+    demo("demo.just-below", lambda: 0.00998, kind="close", by_hand=True)
+    assert answer("demo.hundredth", 0.0100, quiet=True)
+    assert answer("demo.hundredth", 0.009996, quiet=True)  # more figures, rounds to 0.0100
+    assert not answer("demo.hundredth", 0.00996, quiet=True)  # a different 3-figure number
+    assert not answer("demo.hundredth", 0.00999, quiet=True)
+    assert not answer("demo.hundredth", -0.0100, quiet=True)
+    assert answer("demo.below-ten", 10.0, quiet=True)  # 9.996 rounds to 10.0
+    assert answer("demo.below-ten", 9.996, quiet=True)
+    assert not answer("demo.below-ten", 9.99, quiet=True)
+    assert answer("demo.just-below", 0.00998, quiet=True)
+    assert not answer("demo.just-below", 0.0100, quiet=True)
+    assert not answer("demo.just-below", 0.00997, quiet=True)
+
+
 def test_computed_answers_use_rtol_1e_4_by_default(demo):
     demo("demo.close", lambda: torch.tensor([1.0, 2.0]), kind="close")
     exercise = get_exercise("demo.close")

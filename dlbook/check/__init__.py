@@ -35,11 +35,14 @@ when, entry by entry,
 
     ``|a_i - x_i| <= 0.5 * 10**(e_i - 2) + 1e-6 * max|x| + 1e-12``
 
-where ``e_i`` is the exponent of ``x_i`` as above (an exact zero gets no half
-unit) and ``max|x|`` is the largest magnitude in the right answer. Each entry
-is judged by its own third significant figure: ``51`` admits ``51.0`` but not
-``51.2``, and in ``(0.659, 0.242, 0.0986)`` the last entry must be given as
-``0.0986``. The two small terms only absorb floating-point noise, around an
+where ``e_i`` is the exponent, as above, of the smaller of ``|a_i|`` and
+``|x_i|`` (a zero gets no half unit) and ``max|x|`` is the largest magnitude in
+the right answer. Each entry is judged by its own third significant figure:
+``51`` admits ``51.0`` but not ``51.2``, and in ``(0.659, 0.242, 0.0986)`` the
+last entry must be given as ``0.0986``. Next to a power of ten the smaller
+magnitude decides: for ``0.0100`` the answer ``0.00996`` is a different
+three-figure number and is not accepted, while ``0.01`` for ``0.00998`` is two
+figures; ``10.0`` for ``9.996`` is right. The two small terms only absorb floating-point noise, around an
 exact zero or in an entry that is zero up to the rounding of the others. An
 answer off by more than that gets "Not yet" and the hint.
 

@@ -392,7 +392,10 @@ def _compare_close(expected: Any, got: Any, exercise: Exercise) -> str | None:
         # Three significant figures of each entry, plus slack for floating-point noise.
         scale = float(np.max(np.abs(want))) if want.size else 0.0
         slack = exercise.atol + exercise.rtol * scale
-        bad = np.abs(have - want) > slack + _three_figures_tolerance(want)
+        # The half unit of the smaller magnitude: next to a power of ten the two
+        # differ by a decade, and 0.00996 is not 0.0100 to three figures.
+        smaller = np.minimum(np.abs(have), np.abs(want))
+        bad = np.abs(have - want) > slack + _three_figures_tolerance(smaller)
     else:
         bad = ~np.isclose(have, want, rtol=exercise.rtol, atol=exercise.atol)
     if not bad.any():
