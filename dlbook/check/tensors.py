@@ -126,13 +126,21 @@ def _standardise_rows(X: torch.Tensor) -> torch.Tensor:
 def _point_sets() -> list[tuple[torch.Tensor, torch.Tensor]]:
     generator = torch.Generator().manual_seed(3)
     sizes = [(5, 3, 2), (1, 4, 3), (6, 6, 1)]
-    return [
+    sets = [
         (
             torch.randn(n, d, generator=generator, dtype=torch.float64),
             torch.randn(m, d, generator=generator, dtype=torch.float64),
         )
         for n, m, d in sizes
     ]
+    # Twenty-four points of P again, each moved by about 1e-9, and three others: the true
+    # squared distances (about 1e-17) are far below the rounding error of the expansion
+    # (about 1e-15), so some come out negative and an unclamped square root gives NaN.
+    P = 3 * torch.randn(24, 5, generator=generator, dtype=torch.float64) + 1
+    near = P[torch.randperm(24, generator=generator)]
+    near = near + 1e-9 * torch.randn(24, 5, generator=generator, dtype=torch.float64)
+    Q = torch.cat([near, torch.randn(3, 5, generator=generator, dtype=torch.float64)])
+    return [*sets, (P, Q)]
 
 
 @register(

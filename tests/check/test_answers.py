@@ -387,6 +387,9 @@ FUNCTIONS = [
         (
             lambda P, Q: ((P[:, None, :] - Q[None, :, :]) ** 2).sum(dim=-1),  # squared
             lambda P, Q: (P[:, None, :] - Q[None, :, :]).abs().sum(dim=-1),  # the l1 distance
+            lambda P, Q: (  # the expansion without the clamp: NaN where rounding goes below 0
+                (P**2).sum(dim=1, keepdim=True) + (Q**2).sum(dim=1) - 2 * P @ Q.T
+            ).sqrt(),
         ),
     ),
     Function(
