@@ -3,9 +3,9 @@
 :func:`interactive_figure` turns frames computed by dlbook (one per setting of one or
 two sliders or selects; each a few line, scatter or bar series, an optional heat-map
 grid and a line of text) into a piece of HTML drawn in SVG by a small renderer with no
-dependency (``tools/book_static/dlbook-figure.js``, about 14 kB). In the book's build
-(``DLBOOK_BOOK_BUILD=1``) the page loads that renderer once, as a static file of the
-site; anywhere else (Jupyter, Colab) the HTML carries it inline, so the figure works
+dependency (``static/dlbook-figure.js`` of the package, about 14 kB). In the book's
+build (``DLBOOK_BOOK_BUILD=1``) the page loads that renderer once, as a static file of
+the site; anywhere else (Jupyter, Colab) the HTML carries it inline, so the figure works
 offline. The browser only looks the frames up. Each figure also carries a PNG of its
 initial state (drawn with matplotlib): the image of the PDF edition, and inside the
 HTML the picture that readers without JavaScript see.
@@ -22,12 +22,14 @@ the notebook who can simply call it again with another temperature.
 from __future__ import annotations
 
 import base64
+import functools
 import html as html_lib
 import io
 import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -54,6 +56,18 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#555555")
 #: The name of the renderer among the site's static files.
 SCRIPT_NAME = "dlbook-figure.js"
+
+
+@functools.cache
+def _renderer_source() -> str:
+    """The text of the figures' renderer, ``static/dlbook-figure.js`` of the package.
+
+    The site serves the same file (``tools/sphinx_a11y.py`` adds the package's
+    ``static`` folder to its static files); a notebook inlines this text.
+    """
+    return (resources.files("dlbook") / "static" / SCRIPT_NAME).read_text(encoding="utf-8")
+
+
 SERIES_KINDS = ("line", "scatter", "bar")
 CONTROL_KINDS = ("range", "select")
 
@@ -414,9 +428,7 @@ def interactive_figure(
     from .notebook import in_book_build
 
     if not in_book_build():  # a notebook: the renderer inline, so that it works offline
-        from ._figure_js import SOURCE
-
-        html += f"<script>{SOURCE}</script>"
+        html += f"<script>{_renderer_source()}</script>"
     return StaticHTML(html, png=png)
 
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook import _figure_js
 from dlbook.demos import interactive_figures as figs
 from dlbook.functional import entropy, softmax
 from dlbook.interactive import (
@@ -23,7 +22,7 @@ from dlbook.interactive import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "tools" / "book_static" / "dlbook-figure.js"
+SCRIPT = ROOT / "dlbook" / "static" / "dlbook-figure.js"
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +45,22 @@ def _simple(**kwargs):
 # ------------------------------------------------------------------ the renderer
 
 
-def test_the_inlined_renderer_is_the_sites_file() -> None:
-    """dlbook carries the text of tools/book_static/dlbook-figure.js for notebooks."""
-    assert _figure_js.SOURCE == SCRIPT.read_text(encoding="utf-8"), (
-        "dlbook/_figure_js.py is stale: run `python -m dlbook._figure_js`"
-    )
+def test_the_renderer_is_one_file_shipped_with_the_package() -> None:
+    """Notebooks inline the file the site serves: both read dlbook/static/dlbook-figure.js."""
+    import tomllib
+
+    from dlbook.interactive import _renderer_source
+    from tools import sphinx_a11y
+
+    assert _renderer_source() == SCRIPT.read_text(encoding="utf-8")
+    assert sphinx_a11y.package_static() / sphinx_a11y.FIGURE_SCRIPT == SCRIPT
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["dlbook"]
+    assert "static/*.js" in shipped
     assert len(SCRIPT.read_bytes()) < 20_000
-    assert "import " not in _figure_js.SOURCE and "require(" not in _figure_js.SOURCE
+    source = _renderer_source()
+    assert "import " not in source and "require(" not in source
 
 
 def test_outside_the_book_the_figure_carries_its_renderer(monkeypatch, control) -> None:
@@ -71,7 +79,7 @@ def test_in_the_book_the_page_loads_the_renderer(monkeypatch) -> None:
     from tools import sphinx_a11y
 
     assert sphinx_a11y.FIGURE_MARKER in html
-    assert (sphinx_a11y.STATIC / sphinx_a11y.FIGURE_SCRIPT).exists()
+    assert (sphinx_a11y.package_static() / sphinx_a11y.FIGURE_SCRIPT).exists()
 
 
 def test_figure_has_a_fallback_image_with_alt_text() -> None:

@@ -25,10 +25,9 @@ HTML
     3. **Styles and scripts** (``book_static/a11y.css`` and ``a11y.js``): focus rings
        where sphinx-book-theme and sphinx-togglebutton remove them, link colours with
        enough contrast on tinted boxes, output figures on an opaque white card in the
-       dark theme; an accessible name for Bokeh sliders (none is left in the book: its
-       interactive figures are dlbook's own, item 8), no tab stop on a tool-less
-       canvas, and the keyboard focus kept on the header buttons that
-       sphinx-book-theme blurs on click (see ``a11y.js``).
+       dark theme; a tab stop on every code block and output that scrolls, and the
+       keyboard focus kept on the header buttons that sphinx-book-theme blurs on
+       click (see ``a11y.js``).
 
     4. **The book as a PDF.** The download menu of every page gets an entry for
        ``_static/<dlbook_pdf_name>``, which ``make pdf`` builds and copies there; the
@@ -53,13 +52,15 @@ LaTeX
 Scripts
     8. **Interactive figures** (``dlbook.interactive.interactive_figure``): in the
        book's build their HTML carries data and a fallback image but no script; the
-       renderer ``book_static/dlbook-figure.js`` (a static file of the site, copied
-       with the others) is loaded once, deferred, by each page whose body holds one
-       (``app.add_js_file`` from ``html-page-context`` adds it to that page only).
+       renderer ``dlbook-figure.js`` is loaded once, deferred, by each page whose
+       body holds one (``app.add_js_file`` from ``html-page-context`` adds it to that
+       page only). It is the file that notebooks inline, ``static/dlbook-figure.js``
+       of the installed package, whose ``static`` folder is a static path of the site.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import posixpath
 import re
 from pathlib import Path
@@ -81,11 +82,19 @@ DEFAULT_PDF_NAME = "introduction-to-deep-learning.pdf"
 INTERACTIVE_NOTE = (
     "This figure is interactive in the web edition of the book; the image shows its initial state."
 )
-#: The renderer of ``dlbook.interactive``'s figures (a file of ``book_static/``) and the
-#: markup that tells a page holds one.
+#: The renderer of ``dlbook.interactive``'s figures (a file of the package's ``static``
+#: folder) and the markup that tells a page holds one.
 FIGURE_SCRIPT = "dlbook-figure.js"
 FIGURE_MARKER = 'class="dlbook-figure"'
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "application/pdf")
+
+
+def package_static() -> Path:
+    """The ``static`` folder of the installed dlbook, which holds :data:`FIGURE_SCRIPT`."""
+    spec = importlib.util.find_spec("dlbook")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("dlbook is not installed: the site needs its figure renderer")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 # ---------------------------------------------------------------------- HTML markup
@@ -294,9 +303,9 @@ def _config_inited(app: Sphinx, config: Any) -> None:
     templates = str(TEMPLATES)
     if templates not in config.templates_path:
         config.templates_path.insert(0, templates)
-    static = str(STATIC)
-    if static not in [str(p) for p in config.html_static_path]:
-        config.html_static_path.append(static)
+    for static in (str(STATIC), str(package_static())):
+        if static not in [str(p) for p in config.html_static_path]:
+            config.html_static_path.append(static)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -41,10 +41,10 @@ the right answer. Each entry is judged by its own third significant figure:
 ``51`` admits ``51.0`` but not ``51.2``, and in ``(0.659, 0.242, 0.0986)`` the
 last entry must be given as ``0.0986``. Next to a power of ten the smaller
 magnitude decides: for ``0.0100`` the answer ``0.00996`` is a different
-three-figure number and is not accepted, while ``0.01`` for ``0.00998`` is two
-figures; ``10.0`` for ``9.996`` is right. The two small terms only absorb floating-point noise, around an
-exact zero or in an entry that is zero up to the rounding of the others. An
-answer off by more than that gets "Not yet" and the hint.
+three-figure number and is not accepted, while ``10.0`` for ``9.996`` is right.
+The two small terms only absorb floating-point noise, around an exact zero or in
+an entry that is zero up to the rounding of the others. An answer off by more
+than that gets "Not yet" and the hint.
 
 A scalar, a one-element vector and a ``(1, 1)`` matrix hold the same number and
 are accepted for one another; other shapes must match. A dtype that the

@@ -60,16 +60,13 @@ RUN_AXE = """async (tags) => {
     }));
 }"""
 
-# Wait until the page has settled: Bokeh and dlbook's figures draw after the load event, web
-# fonts may still be arriving, and the theme updates the tab stops of scrolling blocks
-# 300 ms after the page last changed.
+# Wait until the page has settled: dlbook's figures draw after the load event, web fonts
+# may still be arriving, and the theme updates the tab stops of scrolling blocks 300 ms
+# after the page last changed.
 SETTLE = """async () => {
     const deadline = Date.now() + 20000;
-    const bokehDrawn = () => !document.querySelector('[data-root-id]') ||
-        (window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0 &&
-         document.querySelector('.cell_output .bk-Column') !== null);
     const figuresDrawn = () => !document.querySelector('.dlbook-figure:not(.dlf-ready)');
-    while (!(bokehDrawn() && figuresDrawn()) && Date.now() < deadline) {
+    while (!figuresDrawn() && Date.now() < deadline) {
         await new Promise(r => setTimeout(r, 100));
     }
     if (document.fonts) await document.fonts.ready;
@@ -212,7 +209,7 @@ NO_TRANSITIONS = (
     "*, *::before, *::after { transition: none !important; animation: none !important; }"
 )
 
-# The element that has the focus, looked for inside shadow roots (Bokeh's widgets).
+# The element that has the focus, looked for inside shadow roots.
 DEEP_FOCUS = """() => {
     let el = document.activeElement;
     while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
