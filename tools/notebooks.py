@@ -32,6 +32,8 @@ digits from one machine to another.
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
 import hashlib
 import json
 import re
@@ -400,7 +402,14 @@ def stable_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def read_source(source: Path) -> nbformat.NotebookNode:
-    """The MyST chapter as jupytext reads it."""
+    """The MyST chapter as jupytext reads it (a fresh copy: callers change it)."""
+    stat = source.stat()
+    return copy.deepcopy(_read_source(source.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_source(source: Path, mtime_ns: int, size: int) -> nbformat.NotebookNode:
+    """One parse per version of a chapter: each is exported three times per build."""
     import jupytext
 
     nb = jupytext.read(source, fmt="md:myst")
