@@ -123,20 +123,31 @@ def mse_gradient(X: Any, y: Any, w: Any) -> torch.Tensor:
     return 2.0 / len(y) * (X.T @ residual)  # (d, n) @ (n,) -> (d,)
 
 
-def least_squares(X: Any, y: Any) -> torch.Tensor:
+def least_squares(X: Any, y: Any, *, rcond: float | None = None) -> torch.Tensor:
     """The weights that minimise the mean squared error, in closed form.
 
     Solves the least-squares problem with :func:`torch.linalg.lstsq` in double
     precision (equivalent to the normal equations ``X^T X w = X^T y`` but
     numerically safer), through the singular value decomposition (LAPACK's
-    ``gelsd``, as :func:`numpy.linalg.lstsq` does). When the columns of ``X``
-    are linearly dependent, so that many weights reach the same minimum, it
-    returns the one of least norm, ``pinv(X) y``.
+    ``gelsd``, as :func:`numpy.linalg.lstsq` does). Singular values of ``X``
+    below ``rcond`` times the largest count as zero; when the columns of ``X``
+    are linearly dependent in that sense, so that many weights reach the same
+    minimum, it returns the one of least norm.
+
+    ``X`` is taken exactly as given, in double precision. A float32 ``X`` whose
+    columns are dependent only up to float32 rounding (a column that is a
+    combination of others, computed in float32) is then of full rank, and the
+    minimum is reached with very large weights that float32 cannot hold
+    accurately; pass ``rcond=1e-6`` (a few units of float32 rounding) to treat
+    such columns as dependent, or drop the redundant column.
 
     Parameters
     ----------
     X : Tensor of shape (n_samples, n_features)
     y : Tensor of shape (n_samples,)
+    rcond : float, optional
+        Relative cutoff for small singular values, in [0, 1). Default: float64's
+        machine epsilon times ``max(n_samples, n_features)``, as in NumPy.
 
     Returns
     -------
@@ -148,13 +159,22 @@ def least_squares(X: Any, y: Any) -> torch.Tensor:
     >>> X = torch.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
     >>> [round(v, 4) for v in least_squares(X, torch.tensor([1.0, 3.0, 5.0])).tolist()]
     [1.0, 2.0]
+    >>> X = torch.tensor([[1.0, 1.0], [1.0, 1.0]])  # two equal columns: the least-norm split
+    >>> least_squares(X, torch.tensor([2.0, 2.0]))
+    tensor([1., 1.])
     """
     X, y = _design(X, y)
+    if rcond is None:
+        rcond = torch.finfo(torch.float64).eps * max(X.shape)
+    else:
+        rcond = check_float("rcond", rcond, minimum=0.0)
+        if rcond >= 1:
+            raise ValueError(f"rcond must be in [0, 1), got {rcond}")
     # gelsd, not the CPU default gelsy: gelsy's rank estimate for exactly dependent
     # columns can flip between calls on the same input, and a rank too low gives
     # weights whose error is not the minimum.
     solution = torch.linalg.lstsq(
-        X.double().cpu(), y.double().cpu()[:, None], driver="gelsd"
+        X.double().cpu(), y.double().cpu()[:, None], rcond=rcond, driver="gelsd"
     ).solution
     return solution[:, 0].to(device=X.device, dtype=X.dtype)
 

@@ -68,6 +68,25 @@ def test_least_squares_with_dependent_columns_is_the_least_norm_minimum_every_ca
         torch.testing.assert_close(w.double(), expected, atol=1e-6, rtol=0)
 
 
+def test_least_squares_rcond_treats_float32_dependence_as_dependence():
+    # Fahrenheit = 1.8 Celsius + 32, computed in float32: dependent only up to rounding.
+    c = torch.linspace(-10.0, 30.0, 20)
+    X = torch.stack([torch.ones_like(c), c, 1.8 * c + 32], dim=1)
+    y = torch.randn(20, generator=torch.Generator().manual_seed(0)) + 0.5 * c
+    exact = torch.stack([torch.ones(20), c, 1.8 * c + 32], dim=1).double()  # float64 columns
+    exact[:, 2] = 1.8 * exact[:, 1] + 32
+    least_norm = torch.linalg.pinv(exact) @ y.double()
+    assert linear.least_squares(X, y).abs().max() > 1e4  # full rank in float64: huge weights
+    w = linear.least_squares(X, y, rcond=1e-6)
+    torch.testing.assert_close(w.double(), least_norm, atol=1e-4, rtol=1e-4)
+    with pytest.raises(ValueError, match=r"rcond must be in \[0, 1\), got 1.0"):
+        linear.least_squares(X, y, rcond=1.0)
+    with pytest.raises(ValueError, match="rcond"):
+        linear.least_squares(X, y, rcond=-1e-3)
+    with pytest.raises(TypeError, match="rcond must be a real number"):
+        linear.least_squares(X, y, rcond="small")
+
+
 def test_gradient_descent_matches_closed_form_and_loss_decreases():
     X, y = _line_design()
     result = linear.least_squares_gd(X, y, lr=0.5, steps=300)
