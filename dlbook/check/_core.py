@@ -26,7 +26,8 @@ _ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
 #: Significant figures of an answer worked out by hand: rounding an entry ``x`` to three
 #: significant figures moves it by at most half a unit of its third figure,
 #: ``0.5 * 10**(e - 2)`` with ``10**e <= |x| < 10**(e + 1)`` (see the module docstring
-#: of :mod:`dlbook.check`), and each entry is allowed exactly that.
+#: of :mod:`dlbook.check`). Each entry is allowed that half unit, with ``e`` taken from
+#: the smaller of the answer's and the right answer's magnitudes.
 BY_HAND_FIGURES = 3
 #: Slack of a by-hand answer for floating-point noise, relative to the largest magnitude
 #: of the right answer: an entry that is zero up to rounding noise of the others (a
@@ -351,7 +352,8 @@ def _three_figures_tolerance(value: Any) -> np.ndarray:
     Parameters
     ----------
     value : number, array, tensor or nested list of numbers
-        The right answer.
+        The magnitudes that set the digit positions (the smaller of the answer's and
+        the right answer's, entry by entry).
 
     Returns
     -------

@@ -135,7 +135,8 @@ def _point_sets() -> list[tuple[torch.Tensor, torch.Tensor]]:
     ]
     # Twenty-four points of P again, each moved by about 1e-9, and three others: the true
     # squared distances (about 1e-17) are far below the rounding error of the expansion
-    # (about 1e-15), so some come out negative and an unclamped square root gives NaN.
+    # (up to about 1e-14), so some come out negative (about a third of them, each by the
+    # luck of its rounding) and an unclamped square root gives NaN.
     P = 3 * torch.randn(24, 5, generator=generator, dtype=torch.float64) + 1
     near = P[torch.randperm(24, generator=generator)]
     near = near + 1e-9 * torch.randn(24, 5, generator=generator, dtype=torch.float64)
@@ -152,7 +153,8 @@ def _point_sets() -> list[tuple[torch.Tensor, torch.Tensor]]:
     "square root.",
 )
 def _pairwise_distances(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
-    return torch.cdist(P, Q)
+    # Differences, never the expansion (cdist uses it above 25 rows): exact near zero.
+    return torch.cdist(P, Q, compute_mode="donot_use_mm_for_euclid_dist")
 
 
 @register(
